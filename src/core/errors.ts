@@ -1,0 +1,46 @@
+/**
+ * Every error seqline throws is a `SeqlineError`, so one `instanceof` check
+ * catches them all. Messages start with `[seqline]` and say what to do; the
+ * original error, when there is one, is kept as `cause`.
+ */
+export class SeqlineError extends Error {
+  override name = 'SeqlineError';
+}
+
+/** One problem found while validating input: where it is and what is wrong. */
+export interface ValidationIssue {
+  /** Path to the offending field, e.g. `['messages', 3, 'createdAt']`. */
+  path: readonly PropertyKey[];
+  /** What is wrong with it and what was expected. */
+  message: string;
+}
+
+/**
+ * Input did not match the schema it was parsed with. `issues` lists every
+ * field that failed and why; `message` summarises the first few.
+ */
+export class ValidationError extends SeqlineError {
+  override name = 'ValidationError';
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(what: string, issues: readonly ValidationIssue[], options?: ErrorOptions) {
+    super(`[seqline] invalid ${what}: ${summarize(issues)}`, options);
+    this.issues = issues;
+  }
+}
+
+/** A stream event (`message`, `delta` or `status`) failed validation. Nothing was applied. */
+export class StreamEventError extends ValidationError {
+  override name = 'StreamEventError';
+}
+
+// ---------------------------------------------------------------------------
+
+function summarize(issues: readonly ValidationIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    return `${where}: ${issue.message}`;
+  });
+  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
+  return `${shown.join('; ')}${more}`;
+}

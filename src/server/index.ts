@@ -1,0 +1,6 @@
+export type { AllocateOptions, SequenceAllocator, SequenceRange } from './allocator';
+export { assertValidCount, assertValidScope, MAX_SCOPE_BYTES } from './allocator';
+export type { SequenceAllocatorErrorCode } from './errors';
+export { SequenceAllocatorError } from './errors';
+export type { MemoryAllocator } from './memory';
+export { createMemoryAllocator } from './memory';

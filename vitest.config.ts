@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/services/**'],
+        },
+      },
+      {
+        // Suites against the real PostgreSQL, MariaDB and Redis (and SQLite files).
+        // One file at a time: they share the engines and spawn child processes.
+        test: {
+          name: 'services',
+          environment: 'node',
+          include: ['test/services/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
