@@ -1,0 +1,2 @@
+export type { TestSequenceAllocatorOptions } from './testSequenceAllocator';
+export { testSequenceAllocator } from './testSequenceAllocator';
