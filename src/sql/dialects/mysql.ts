@@ -1,0 +1,132 @@
+import {
+  backendError,
+  quoteTableName,
+  type SqlDialect,
+  type TableName,
+  toSequence,
+} from '../dialect';
+
+/**
+ * The subset of mysql2/promise that the MySQL dialect calls: a `Pool`, a
+ * `PoolConnection` or a `Connection` all fit.
+ */
+export interface MysqlClient {
+  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
+}
+
+/** Options for the MySQL / MariaDB dialect. */
+export interface MysqlDialectOptions {
+  /**
+   * Attempts for one allocation when InnoDB reports a deadlock (1213) or a
+   * lock wait timeout (1205), e.g. when several connections create the same
+   * scope's row at once. Only allocations on the allocator's own client are
+   * retried: a deadlock rolls back a caller's whole transaction, so that one
+   * must be retried by the caller.
+   * @default 8
+   */
+  maxAttempts?: number;
+}
+
+const DEADLOCK = 1213;
+const LOCK_WAIT_TIMEOUT = 1205;
+const NO_SUCH_TABLE = 1146;
+
+/**
+ * MySQL / MariaDB: one counter row per scope, bumped with
+ * `INSERT … VALUES (?, LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE value =
+ * LAST_INSERT_ID(value + ?)`. `LAST_INSERT_ID(expr)` is per connection, and
+ * the server reports it as the statement's `insertId` in the same OK packet,
+ * so the new value comes back on the connection that wrote it, in one round
+ * trip, with no follow-up `SELECT LAST_INSERT_ID()` and no connection
+ * checkout. The insert branch sets it too, so the first use of a scope works.
+ * The scope column is VARBINARY so scopes compare byte for byte (no
+ * case-folding, no PAD SPACE) and the 255-byte limit matches seqline's.
+ */
+export function createMysqlDialect(
+  client: MysqlClient,
+  name: TableName,
+  options: MysqlDialectOptions = {},
+): SqlDialect<MysqlClient> {
+  const maxAttempts = options.maxAttempts ?? 8;
+  const table = quoteTableName(name, '`');
+  const ddl = mysqlCounterTableDDL(name);
+  const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, LAST_INSERT_ID(?))
+ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)`;
+  const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
+
+  const fail = (what: string, error: unknown, inCallerTransaction: boolean) => {
+    const errno = (error as { errno?: unknown }).errno;
+    let hint = 'check the connection';
+    if (errno === NO_SUCH_TABLE) {
+      hint =
+        'create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)';
+    } else if (errno === DEADLOCK && inCallerTransaction) {
+      hint = 'InnoDB rolled back your transaction; retry the whole transaction';
+    } else if (errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) {
+      hint = `gave up after ${maxAttempts} attempts; the scope is heavily contended`;
+    }
+    return backendError('mysql', what, error, hint);
+  };
+
+  return {
+    name: 'mysql',
+    ddl,
+    async reserve(scope, count, caller) {
+      const values = [scope, count, count];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [result] = await (caller ?? client).query(reserveSql, values);
+          return toSequence('mysql', (result as { insertId?: unknown }).insertId);
+        } catch (error) {
+          const errno = (error as { errno?: unknown }).errno;
+          const retryable = errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT;
+          if (caller !== undefined || !retryable || attempt >= maxAttempts) {
+            throw fail(
+              `allocating for scope ${JSON.stringify(scope)}`,
+              error,
+              caller !== undefined,
+            );
+          }
+          await backoff(attempt);
+        }
+      }
+    },
+    async current(scope, caller) {
+      let rows: unknown;
+      try {
+        [rows] = await (caller ?? client).query(currentSql, [scope]);
+      } catch (error) {
+        throw fail(
+          `reading the counter for scope ${JSON.stringify(scope)}`,
+          error,
+          caller !== undefined,
+        );
+      }
+      const row = (rows as { value?: unknown }[])[0];
+      return row === undefined ? 0 : toSequence('mysql', row.value);
+    },
+    async ensureSchema() {
+      try {
+        await client.query(ddl);
+      } catch (error) {
+        throw backendError('mysql', 'creating the counter table', error, 'check the permissions');
+      }
+    },
+  };
+}
+
+/** The `CREATE TABLE IF NOT EXISTS` statement for the mysql counter table. */
+export function mysqlCounterTableDDL(name: TableName): string {
+  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '`')} (
+  scope VARBINARY(255) NOT NULL PRIMARY KEY,
+  value BIGINT UNSIGNED NOT NULL
+) ENGINE=InnoDB`;
+}
+
+// ---------------------------------------------------------------------------
+
+/** Full jitter, so retrying connections do not collide again in lockstep. */
+function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}

@@ -1,0 +1,170 @@
+import { SequenceAllocatorError } from '../../server/errors';
+import {
+  backendError,
+  quoteTableName,
+  type SqlDialect,
+  type TableName,
+  toSequence,
+} from '../dialect';
+
+/** The subset of a better-sqlite3 prepared statement that the SQLite dialect calls. */
+export interface SqliteStatement {
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): unknown;
+}
+
+/** The subset of a better-sqlite3 `Database` that the SQLite dialect calls. */
+export interface SqliteClient {
+  prepare(source: string): SqliteStatement;
+  exec(source: string): unknown;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  readonly inTransaction: boolean;
+}
+
+/** Options for the SQLite dialect. */
+export interface SqliteDialectOptions {
+  /**
+   * How long a writer waits for another connection's lock, in milliseconds,
+   * set with `PRAGMA busy_timeout`. When omitted, the database's own setting
+   * is kept (better-sqlite3 defaults to 5000) unless it is 0, in which case
+   * 5000 is set, since 0 makes concurrent writers fail at once with SQLITE_BUSY.
+   * @default the database's setting, or 5000
+   */
+  busyTimeout?: number;
+}
+
+/**
+ * SQLite (better-sqlite3): `INSERT … ON CONFLICT DO UPDATE … RETURNING`
+ * inside `BEGIN IMMEDIATE`, which takes the write lock up front so a
+ * concurrent writer waits out the busy timeout instead of failing on a lock
+ * upgrade. Inside the caller's open transaction it runs there instead (open
+ * it with `BEGIN IMMEDIATE` or `db.transaction(fn).immediate()` for the same
+ * reason). better-sqlite3 is synchronous; the results are still Promises.
+ */
+export function createSqliteDialect(
+  db: SqliteClient,
+  name: TableName,
+  options: SqliteDialectOptions = {},
+): SqlDialect<SqliteClient> {
+  const table = quoteTableName(name, '"');
+  const ddl = sqliteCounterTableDDL(name);
+  const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, ?)
+ON CONFLICT (scope) DO UPDATE SET value = value + excluded.value
+RETURNING value`;
+  const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
+
+  setBusyTimeout(db, options.busyTimeout);
+
+  // Statements are prepared on first use: the table may not exist yet when
+  // the allocator is built, and preparing against a missing table throws.
+  const prepared = new Map<SqliteClient, Statements>();
+  const statements = (target: SqliteClient): Statements => {
+    let found = prepared.get(target);
+    if (!found) {
+      found = {
+        begin: target.prepare(/* sql */ 'BEGIN IMMEDIATE'),
+        commit: target.prepare(/* sql */ 'COMMIT'),
+        rollback: target.prepare(/* sql */ 'ROLLBACK'),
+        reserve: target.prepare(reserveSql),
+        current: target.prepare(currentSql),
+      };
+      prepared.set(target, found);
+    }
+    return found;
+  };
+
+  const fail = (what: string, error: unknown) =>
+    backendError(
+      'sqlite',
+      what,
+      error,
+      /no such table/.test(String((error as Error)?.message))
+        ? 'create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)'
+        : (error as { code?: unknown }).code === 'SQLITE_BUSY'
+          ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
+          : 'check the database file',
+    );
+
+  const reserveSync = (scope: string, count: number, target: SqliteClient): number => {
+    const s = statements(target);
+    if (target.inTransaction) return toSequence('sqlite', rowValue(s.reserve.get(scope, count)));
+    s.begin.run();
+    try {
+      const value = rowValue(s.reserve.get(scope, count));
+      s.commit.run();
+      return toSequence('sqlite', value);
+    } catch (error) {
+      if (target.inTransaction) s.rollback.run();
+      throw error;
+    }
+  };
+
+  return {
+    name: 'sqlite',
+    ddl,
+    async reserve(scope, count, caller) {
+      try {
+        return reserveSync(scope, count, caller ?? db);
+      } catch (error) {
+        if (error instanceof SequenceAllocatorError) throw error;
+        throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
+      }
+    },
+    async current(scope, caller) {
+      try {
+        const row = statements(caller ?? db).current.get(scope);
+        return row === undefined ? 0 : toSequence('sqlite', rowValue(row));
+      } catch (error) {
+        if (error instanceof SequenceAllocatorError) throw error;
+        throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
+      }
+    },
+    async ensureSchema() {
+      try {
+        db.exec(ddl);
+      } catch (error) {
+        throw backendError(
+          'sqlite',
+          'creating the counter table',
+          error,
+          'check that the file is writable',
+        );
+      }
+    },
+  };
+}
+
+/** The `CREATE TABLE IF NOT EXISTS` statement for the sqlite counter table. */
+export function sqliteCounterTableDDL(name: TableName): string {
+  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '"')} (
+  scope TEXT NOT NULL PRIMARY KEY,
+  value INTEGER NOT NULL CHECK (value >= 0)
+) WITHOUT ROWID`;
+}
+
+// ---------------------------------------------------------------------------
+
+interface Statements {
+  begin: SqliteStatement;
+  commit: SqliteStatement;
+  rollback: SqliteStatement;
+  reserve: SqliteStatement;
+  current: SqliteStatement;
+}
+
+function rowValue(row: unknown): unknown {
+  return (row as { value?: unknown } | undefined)?.value;
+}
+
+function setBusyTimeout(db: SqliteClient, busyTimeout: number | undefined): void {
+  if (busyTimeout !== undefined && (!Number.isSafeInteger(busyTimeout) || busyTimeout < 0)) {
+    throw new SequenceAllocatorError(
+      'INVALID_CONFIG',
+      `[seqline] [sqlite] busyTimeout must be a non-negative integer of milliseconds, got ${String(busyTimeout)}`,
+    );
+  }
+  const timeout =
+    busyTimeout ?? (Number(db.pragma('busy_timeout', { simple: true })) > 0 ? undefined : 5000);
+  // The value is a validated integer: PRAGMA takes no bound parameters.
+  if (timeout !== undefined) db.pragma(`busy_timeout = ${timeout}`);
+}
