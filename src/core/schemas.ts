@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { StreamEventError, ValidationError, type ValidationIssue } from './errors';
+import { parseTimestamp } from './timestamp';
+
+/** Who wrote a message. */
+export const messageRoleSchema = z.enum(['user', 'assistant', 'system', 'tool']);
+
+/**
+ * Where a message is in its life: `pending` (sent or reserved, no content
+ * yet), `streaming` (content arriving), `complete`, or `failed`.
+ */
+export const messageStatusSchema = z.enum(['pending', 'streaming', 'complete', 'failed']);
+
+/**
+ * An ISO 8601 timestamp with a time zone, kept as the string it arrived as,
+ * so microseconds from PostgreSQL survive (a JS `Date` would cut them).
+ */
+export const timestampSchema = z.string().refine((value) => parseTimestamp(value) !== undefined, {
+  error: 'must be an ISO 8601 timestamp with a time zone, e.g. "2026-01-01T00:00:00.123456Z"',
+});
+
+/** A positive integer assigned by the server's `SequenceAllocator`. */
+export const sequenceSchema = z
+  .number({ error: 'must be a number (the server-assigned sequence) or null' })
+  .int('must be an integer')
+  .positive('must be 1 or more')
+  .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
+
+const nonEmpty = (what: string) =>
+  z.string({ error: `must be a string (${what})` }).min(1, `must not be empty (${what})`);
+
+/**
+ * A chat message as the server stores it. Fields seqline does not know
+ * (attachments, metadata, …) are kept as they are.
+ */
+export const messageSchema = z.looseObject({
+  id: nonEmpty('the server id; convert numeric ids with String(id)'),
+  conversationId: nonEmpty('the conversation this message belongs to'),
+  sequence: sequenceSchema.nullable(),
+  createdAt: timestampSchema,
+  clientId: nonEmpty('the id the client generated when sending').optional(),
+  role: messageRoleSchema,
+  content: z.string({ error: 'must be a string' }),
+  status: messageStatusSchema,
+  error: z.string().optional(),
+});
+
+/** Upsert a full message snapshot. */
+export const messageEventSchema = z.object({
+  type: z.literal('message'),
+  message: messageSchema,
+});
+
+/**
+ * Append `text` at character `offset` of a message's content. Idempotent:
+ * text the message already has is skipped; a delta ahead of the content waits.
+ */
+export const deltaEventSchema = z.object({
+  type: z.literal('delta'),
+  messageId: nonEmpty('the id of the message being streamed'),
+  offset: z
+    .number({ error: 'must be a number (the character offset the text starts at)' })
+    .int('must be an integer')
+    .nonnegative('must be 0 or more'),
+  text: z.string({ error: 'must be a string' }),
+});
+
+/** A message finished streaming, or failed. */
+export const statusEventSchema = z.object({
+  type: z.literal('status'),
+  messageId: nonEmpty('the id of the message whose status changed'),
+  status: z.enum(['complete', 'failed']),
+  error: z.string().optional(),
+});
+
+/** Every event the stream may carry, discriminated on `type`. */
+export const streamEventSchema = z.discriminatedUnion('type', [
+  messageEventSchema,
+  deltaEventSchema,
+  statusEventSchema,
+]);
+
+export type MessageRole = z.infer<typeof messageRoleSchema>;
+export type MessageStatus = z.infer<typeof messageStatusSchema>;
+export type Message = z.infer<typeof messageSchema>;
+export type MessageEvent = z.infer<typeof messageEventSchema>;
+export type DeltaEvent = z.infer<typeof deltaEventSchema>;
+export type StatusEvent = z.infer<typeof statusEventSchema>;
+export type StreamEvent = z.infer<typeof streamEventSchema>;
+
+/**
+ * Validates a message. Throws a `ValidationError` whose `issues` name each
+ * bad field and why.
+ *
+ * @example
+ * const message = parseMessage(await response.json());
+ */
+export function parseMessage(input: unknown): Message {
+  return parseWith(
+    messageSchema,
+    input,
+    (issues, cause) => new ValidationError('message', issues, { cause }),
+  );
+}
+
+/**
+ * Validates a stream event (`message`, `delta` or `status`). Throws a
+ * `StreamEventError` whose `issues` name each bad field and why.
+ *
+ * @example
+ * source.onmessage = (e) => apply(parseStreamEvent(JSON.parse(e.data)));
+ */
+export function parseStreamEvent(input: unknown): StreamEvent {
+  return parseWith(
+    streamEventSchema,
+    input,
+    (issues, cause) => new StreamEventError('stream event', issues, { cause }),
+  );
+}
+
+// ---------------------------------------------------------------------------
+
+/** @internal */
+export function parseWith<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  fail: (issues: ValidationIssue[], cause: unknown) => Error,
+): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw fail(
+    result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    result.error,
+  );
+}

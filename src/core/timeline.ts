@@ -1,0 +1,787 @@
+import { compareMessages, type SendOrder, type TimelineMessage } from './compareMessages';
+import { StreamEventError, ValidationError, type ValidationIssue } from './errors';
+import { PersistentMap } from './PersistentMap';
+import {
+  type DeltaEvent,
+  type Message,
+  type MessageRole,
+  type MessageStatus,
+  messageSchema,
+  parseStreamEvent,
+  parseWith,
+  type StatusEvent,
+} from './schemas';
+import { parseTimestamp } from './timestamp';
+import { warn } from './warn';
+
+/** An inclusive range of sequences the timeline has not seen, e.g. `{ from: 4, to: 6 }`. */
+export interface SequenceGap {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * One conversation's messages in display order, as an immutable value. Every
+ * operation (`mergeMessages`, `addOptimistic`, `applyStreamEvent`, …) returns
+ * a new timeline that shares what did not change, or the same timeline when
+ * nothing changed, so `Object.is` tells whether to re-render.
+ */
+export interface Timeline {
+  /** The conversation every message here belongs to. */
+  readonly conversationId: string;
+  /**
+   * Message keys (`clientId ?? id`) in display order. The same array, by
+   * reference, until a message is added, removed or moves: a streamed delta
+   * does not change it. Use these as React keys.
+   */
+  readonly keys: readonly string[];
+  /** The messages in display order. Built on first read (O(n)) and cached; hot paths use `keys` and `get`. */
+  readonly messages: readonly TimelineMessage[];
+  /**
+   * Sequence ranges missing between the timeline's start and `lastSequence`,
+   * ascending. Fetch them with `GET …/messages?after={from - 1}&limit={to - from + 1}`.
+   */
+  readonly gaps: readonly SequenceGap[];
+  /** The highest sequence seen (or the `after` the timeline was created with). */
+  readonly lastSequence: number;
+  /** Number of messages. */
+  readonly size: number;
+  /** The message with this key (`clientId ?? id`). */
+  get(key: string): TimelineMessage | undefined;
+  /** The message with this server id (or, for an unconfirmed optimistic message, this clientId). */
+  getById(id: string): TimelineMessage | undefined;
+}
+
+/** Options for `createTimeline`. */
+export interface TimelineOptions {
+  /**
+   * Sequences up to and including this one are not expected, so they are
+   * never reported as gaps: set it when you load a conversation from the
+   * middle (e.g. only its latest page).
+   * @default 0
+   */
+  after?: number;
+}
+
+/** A message the user is sending, shown at once before the server confirms it. */
+export interface OptimisticDraft {
+  /** A unique id the client generates (see `createClientId`); the server stores it and echoes it back. */
+  clientId: string;
+  content: string;
+  /** @default 'user' */
+  role?: MessageRole;
+  /**
+   * Shown to the user only: the order of unconfirmed messages never depends on the client clock.
+   * @default new Date().toISOString()
+   */
+  createdAt?: string;
+  /** Extra fields (attachments, metadata, …) are kept on the message. */
+  [extra: string]: unknown;
+}
+
+/**
+ * An empty timeline for one conversation.
+ *
+ * @example
+ * let timeline = createTimeline('conversation-1');
+ * timeline = mergeMessages(timeline, page.messages);
+ */
+export function createTimeline(conversationId: string, options: TimelineOptions = {}): Timeline {
+  if (typeof conversationId !== 'string' || conversationId.length === 0) {
+    throw new ValidationError('conversationId', [
+      { path: [], message: 'must be a non-empty string (the conversation id)' },
+    ]);
+  }
+  const after = options.after ?? 0;
+  if (!Number.isSafeInteger(after) || after < 0) {
+    throw new ValidationError('timeline options', [
+      { path: ['after'], message: 'must be a non-negative integer (a sequence)' },
+    ]);
+  }
+  return new TimelineValue(
+    conversationId,
+    [],
+    [],
+    after,
+    after,
+    PersistentMap.empty(),
+    PersistentMap.empty(),
+    PersistentMap.empty(),
+    0,
+  );
+}
+
+/**
+ * Merges messages from the server (a history page, a refetch, a POST
+ * response) into the timeline. Merging never removes a message, never
+ * shortens content and never moves a status backwards, so a stale snapshot
+ * cannot undo newer streamed state. Input is validated first: on a
+ * `ValidationError` nothing is applied.
+ *
+ * @example
+ * timeline = mergeMessages(timeline, (await fetchPage()).messages);
+ */
+export function mergeMessages(timeline: Timeline, messages: readonly unknown[]): Timeline {
+  const base = asValue(timeline);
+  if (!Array.isArray(messages)) {
+    throw new ValidationError('messages', [{ path: [], message: 'must be an array of messages' }]);
+  }
+  const parsed = messages.map((input, index) => parseServerMessage(base, input, [index]));
+  const change = new Change(base);
+  for (const message of parsed) change.upsert(message, 'mergeMessages');
+  return change.finish();
+}
+
+/**
+ * Shows a message the user is sending, before the server has stored it. It
+ * has no sequence yet: it sorts right after the last message the timeline
+ * knew when it was sent, and among other unconfirmed messages by send order.
+ * Calling it again with the `clientId` of a failed message marks it pending
+ * again (a retry); with a pending or confirmed one, it changes nothing.
+ *
+ * @example
+ * const clientId = createClientId();
+ * timeline = addOptimistic(timeline, { clientId, content: 'Hello' });
+ */
+export function addOptimistic(timeline: Timeline, draft: OptimisticDraft): Timeline {
+  const base = asValue(timeline);
+  const { clientId, content, role = 'user', createdAt, ...extra } = draft;
+  const issues: ValidationIssue[] = [];
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    issues.push({
+      path: ['clientId'],
+      message: 'must be a non-empty string (see createClientId())',
+    });
+  }
+  if (typeof content !== 'string') issues.push({ path: ['content'], message: 'must be a string' });
+  if (!['user', 'assistant', 'system', 'tool'].includes(role)) {
+    issues.push({ path: ['role'], message: 'must be one of user, assistant, system, tool' });
+  }
+  if (createdAt !== undefined && (typeof createdAt !== 'string' || !parseTimestamp(createdAt))) {
+    issues.push({ path: ['createdAt'], message: 'must be an ISO 8601 timestamp with a time zone' });
+  }
+  if (issues.length > 0) throw new ValidationError('optimistic message', issues);
+
+  const existing = base.entries.get(clientId);
+  if (existing && !(existing.sequence === null && existing.status === 'failed')) return base;
+
+  const change = new Change(base);
+  const sendOrder: SendOrder = { afterSequence: base.lastSequence, index: base.sendCount };
+  change.sendCount++;
+  const message: TimelineMessage = existing
+    ? { ...withoutError(existing), content, status: 'pending', sendOrder }
+    : {
+        ...extra,
+        id: clientId,
+        clientId,
+        conversationId: base.conversationId,
+        sequence: null,
+        createdAt: createdAt ?? new Date().toISOString(),
+        role,
+        content,
+        status: 'pending',
+        sendOrder,
+      };
+  change.put(clientId, message, existing);
+  return change.finish();
+}
+
+/**
+ * Replaces an optimistic message with the server's stored copy (e.g. the POST
+ * response). The message keeps its key (`clientId`), so a React row is not
+ * remounted. If the stream already delivered the same message, it is merged,
+ * never duplicated.
+ *
+ * @example
+ * const { message } = await response.json();
+ * timeline = confirmOptimistic(timeline, clientId, message);
+ */
+export function confirmOptimistic(
+  timeline: Timeline,
+  clientId: string,
+  message: unknown,
+): Timeline {
+  const base = asValue(timeline);
+  const parsed = parseServerMessage(base, message, []);
+  if (parsed.clientId !== undefined && parsed.clientId !== clientId) {
+    throw new ValidationError('confirmation', [
+      {
+        path: ['clientId'],
+        message: `the server message carries clientId "${parsed.clientId}", not "${clientId}"`,
+      },
+    ]);
+  }
+  if (!base.entries.has(clientId) && !base.keyById.has(parsed.id)) {
+    warn(
+      'confirmOptimistic',
+      `no optimistic message with clientId "${clientId}"; the server message "${parsed.id}" was added as new. Call addOptimistic before sending.`,
+    );
+  }
+  const change = new Change(base);
+  change.upsert({ ...parsed, clientId }, 'confirmOptimistic');
+  return change.finish();
+}
+
+/**
+ * Marks an unconfirmed optimistic message failed (e.g. its POST failed). A
+ * message the server already confirmed (its echo arrived) is left as it is:
+ * it was stored, so it is not failed.
+ *
+ * @example
+ * timeline = failOptimistic(timeline, clientId, 'Network error');
+ */
+export function failOptimistic(timeline: Timeline, clientId: string, error?: string): Timeline {
+  const base = asValue(timeline);
+  const existing = base.entries.get(clientId);
+  if (!existing || existing.sequence !== null) return base;
+  if (existing.status === 'failed' && existing.error === error) return base;
+  const change = new Change(base);
+  const failed: TimelineMessage = { ...withoutError(existing), status: 'failed' };
+  change.put(clientId, error === undefined ? failed : { ...failed, error }, existing);
+  return change.finish();
+}
+
+/**
+ * Removes an optimistic message the server has not confirmed (e.g. the user
+ * gave up on a failed send). Confirmed messages are never removed.
+ */
+export function discardOptimistic(timeline: Timeline, clientId: string): Timeline {
+  const base = asValue(timeline);
+  const existing = base.entries.get(clientId);
+  if (!existing || existing.sequence !== null) return base;
+  const change = new Change(base);
+  change.remove(clientId, existing);
+  return change.finish();
+}
+
+/**
+ * Applies one stream event: `message` upserts a snapshot, `delta` appends
+ * text at an offset (idempotent; a delta ahead of the content waits until
+ * the gap is filled), `status` completes or fails a message. Events may
+ * arrive in any order, twice, or replayed after a reconnect: the result is
+ * the same. Invalid events throw `StreamEventError` and change nothing.
+ *
+ * @example
+ * source.onmessage = (e) => { timeline = applyStreamEvent(timeline, JSON.parse(e.data)); };
+ */
+export function applyStreamEvent(timeline: Timeline, event: unknown): Timeline {
+  const base = asValue(timeline);
+  const parsed = parseStreamEvent(event);
+  const change = new Change(base);
+  switch (parsed.type) {
+    case 'message':
+      checkConversation(
+        base,
+        parsed.message,
+        ['message'],
+        (issues) => new StreamEventError('stream event', issues),
+      );
+      change.upsert(parsed.message, 'applyStreamEvent');
+      break;
+    case 'delta':
+      change.delta(parsed);
+      break;
+    case 'status':
+      change.status(parsed);
+      break;
+  }
+  return change.finish();
+}
+
+/**
+ * A fresh client id for `addOptimistic` (a random UUID).
+ *
+ * @example
+ * const clientId = createClientId(); // '3b241101-e2bb-4255-8caf-4136c566a962'
+ */
+export function createClientId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+// ---------------------------------------------------------------------------
+
+/** Deltas and status changes that arrived before their message (or ahead of its content). */
+interface Waiting {
+  readonly deltas: readonly DeltaEvent[];
+  readonly status?: StatusEvent;
+}
+
+class TimelineValue implements Timeline {
+  #messages: readonly TimelineMessage[] | undefined;
+
+  constructor(
+    readonly conversationId: string,
+    readonly keys: readonly string[],
+    readonly gaps: readonly SequenceGap[],
+    readonly lastSequence: number,
+    /** Sequences at or below this are not expected (the `after` option). */
+    readonly start: number,
+    readonly entries: PersistentMap<TimelineMessage>,
+    /** Server id → key, for messages whose key is their clientId. */
+    readonly keyById: PersistentMap<string>,
+    /** Server id → events waiting for that message. */
+    readonly waiting: PersistentMap<Waiting>,
+    readonly sendCount: number,
+  ) {}
+
+  get messages(): readonly TimelineMessage[] {
+    this.#messages ??= this.keys.map((key) => this.entries.get(key)!);
+    return this.#messages;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  get(key: string): TimelineMessage | undefined {
+    return this.entries.get(key);
+  }
+
+  getById(id: string): TimelineMessage | undefined {
+    return this.entries.get(this.keyById.get(id) ?? id);
+  }
+}
+
+const STATUS_RANK: Record<MessageStatus, number> = {
+  pending: 0,
+  streaming: 1,
+  failed: 2,
+  complete: 3,
+};
+
+/** Small batches are spliced in by binary search; larger ones are sorted and merged in one pass. */
+const SPLICE_LIMIT = 16;
+
+/**
+ * The working copy for one operation. Operations record what they change
+ * here; `finish` builds the next timeline, or returns the base when nothing
+ * changed.
+ */
+class Change {
+  entries: PersistentMap<TimelineMessage>;
+  keyById: PersistentMap<string>;
+  waiting: PersistentMap<Waiting>;
+  sendCount: number;
+  lastSequence: number;
+  gaps: readonly SequenceGap[];
+  /** Keys whose position may have changed, with their value at their current position (undefined if new). */
+  private readonly moved = new Map<string, TimelineMessage | undefined>();
+  private readonly removed = new Map<string, TimelineMessage>();
+  private rebuildGaps = false;
+
+  constructor(private readonly base: TimelineValue) {
+    this.entries = base.entries;
+    this.keyById = base.keyById;
+    this.waiting = base.waiting;
+    this.sendCount = base.sendCount;
+    this.lastSequence = base.lastSequence;
+    this.gaps = base.gaps;
+  }
+
+  /** Stores `next` under `key`; `previous` is its value before this change (undefined if new). */
+  put(key: string, next: TimelineMessage, previous: TimelineMessage | undefined): void {
+    if (next === previous) return;
+    this.entries = this.entries.set(key, next);
+    if (!previous || !sameSortFields(previous, next)) {
+      if (!this.moved.has(key)) this.moved.set(key, this.removed.get(key) ?? previous);
+      this.removed.delete(key);
+    }
+    if (next.sequence !== null && next.sequence !== previous?.sequence) {
+      if (previous?.sequence != null) this.rebuildGaps = true;
+      this.noteSequence(next.sequence);
+    }
+  }
+
+  remove(key: string, previous: TimelineMessage): void {
+    this.entries = this.entries.delete(key);
+    const positioned = this.moved.has(key) ? this.moved.get(key) : previous;
+    this.moved.delete(key);
+    if (positioned) this.removed.set(key, positioned);
+  }
+
+  upsert(incoming: Message, source: string): void {
+    if (incoming.sequence === null) {
+      warn(
+        source,
+        `server message "${incoming.id}" has no sequence; assign one with a SequenceAllocator before storing it. It sorts last until it has one.`,
+      );
+    }
+    let key = incoming.clientId ?? this.keyById.get(incoming.id) ?? incoming.id;
+    let current = this.entries.get(key);
+    if (current && current.sequence !== null && current.id !== incoming.id) {
+      // Two stored messages claim one clientId: keep both rather than lose one.
+      warn(
+        source,
+        `server messages "${current.id}" and "${incoming.id}" share clientId "${key}"; make the POST idempotent on clientId. Both are kept.`,
+      );
+      key = incoming.id;
+      current = this.entries.get(key);
+    }
+    if (key !== incoming.id) {
+      this.keyById = this.keyById.set(incoming.id, key);
+      // An echo that arrived without its clientId was stored under its id: fold it in.
+      const stray = this.entries.get(incoming.id);
+      if (stray && stray.clientId === undefined && stray.id === incoming.id) {
+        this.remove(incoming.id, stray);
+        current = current ? mergeMessage(current, stray) : stray;
+      }
+    }
+    if (
+      current &&
+      current.sequence !== null &&
+      incoming.sequence !== null &&
+      current.sequence !== incoming.sequence
+    ) {
+      warn(
+        source,
+        `message "${incoming.id}" changed sequence from ${current.sequence} to ${incoming.sequence}; sequences must never be reassigned (is the allocator shared by every instance?)`,
+      );
+    }
+    const previous = this.entries.get(key);
+    this.put(key, current ? mergeMessage(current, incoming) : incoming, previous);
+    this.settle(incoming.id);
+  }
+
+  delta(event: DeltaEvent): void {
+    this.settle(event.messageId, { deltas: [event] });
+  }
+
+  status(event: StatusEvent): void {
+    this.settle(event.messageId, { deltas: [], status: event });
+  }
+
+  finish(): Timeline {
+    const base = this.base;
+    const keys = this.moved.size === 0 && this.removed.size === 0 ? base.keys : this.reorder();
+    if (this.rebuildGaps) this.recomputeGaps();
+    if (
+      keys === base.keys &&
+      this.entries === base.entries &&
+      this.keyById === base.keyById &&
+      this.waiting === base.waiting &&
+      this.sendCount === base.sendCount
+    ) {
+      return base;
+    }
+    return new TimelineValue(
+      base.conversationId,
+      keys,
+      this.gaps,
+      this.lastSequence,
+      base.start,
+      this.entries,
+      this.keyById,
+      this.waiting,
+      this.sendCount,
+    );
+  }
+
+  // -- events waiting for their message --------------------------------------
+
+  /**
+   * Applies the events waiting for `messageId`, plus `arriving` ones, as far
+   * as the message's content allows; keeps the rest waiting (all of them
+   * while the message itself has not arrived).
+   */
+  private settle(messageId: string, arriving?: Waiting): void {
+    const stored = this.waiting.get(messageId);
+    const waiting =
+      stored && arriving
+        ? {
+            deltas: [...stored.deltas, ...arriving.deltas],
+            status: arriving.status ?? stored.status,
+          }
+        : (arriving ?? stored);
+    if (!waiting) return;
+    const key = this.keyById.get(messageId) ?? messageId;
+    const message = this.entries.get(key);
+    if (!message) {
+      if (arriving) this.waiting = this.waiting.set(messageId, waiting);
+      return;
+    }
+
+    let { content, status, error } = message;
+    const deltas = waiting.deltas.length > 1 ? [...waiting.deltas].sort(byOffset) : waiting.deltas;
+    let applied = 0;
+    for (const delta of deltas) {
+      // Sorted by offset: once one is ahead of the content, so are the rest.
+      if (delta.offset > content.length) break;
+      const overlap = content.length - delta.offset;
+      if (overlap < delta.text.length) content += delta.text.slice(overlap);
+      if (delta.text.length > 0 && STATUS_RANK[status] < STATUS_RANK.streaming)
+        status = 'streaming';
+      applied++;
+    }
+    // A status older than what the message already shows is simply dropped.
+    if (waiting.status && STATUS_RANK[waiting.status.status] >= STATUS_RANK[status]) {
+      status = waiting.status.status;
+      error = status === 'failed' ? (waiting.status.error ?? error) : undefined;
+    }
+    if (!arriving && applied === 0 && !waiting.status) return;
+
+    const rest = applied === 0 ? deltas : deltas.slice(applied);
+    if (rest.length > 0) this.waiting = this.waiting.set(messageId, { deltas: rest });
+    else if (stored) this.waiting = this.waiting.delete(messageId);
+    if (content !== message.content || status !== message.status || error !== message.error) {
+      const next: TimelineMessage = { ...withoutError(message), content, status };
+      this.put(key, error === undefined ? next : { ...next, error }, message);
+    }
+  }
+
+  // -- order -----------------------------------------------------------------
+
+  private reorder(): readonly string[] {
+    const { keys } = this.base;
+    const count = this.moved.size + this.removed.size;
+    return count <= SPLICE_LIMIT ? this.splice(keys) : this.mergeSorted(keys);
+  }
+
+  /** Moves each changed key by binary search: O(log n) comparisons plus one array copy. */
+  private splice(keys: readonly string[]): readonly string[] {
+    const next = keys.slice();
+    // Keys not yet moved are positioned by their old values while we search.
+    const positionedAs = new Map<string, TimelineMessage | undefined>([
+      ...this.moved,
+      ...this.removed,
+    ]);
+    const positionOf = (key: string) =>
+      positionedAs.has(key) ? positionedAs.get(key)! : this.entries.get(key)!;
+    for (const [key, old] of positionedAs) {
+      if (old) next.splice(locate(next, key, old, positionOf), 1);
+      positionedAs.delete(key);
+      const value = this.entries.get(key);
+      if (value) {
+        const at = lowerBound(next, value, positionOf);
+        next.splice(at, 0, key);
+        this.checkNeighbours(next, at, value, positionOf);
+      }
+    }
+    return next;
+  }
+
+  /** Many changes (a history page): sort the changed keys, then merge them with the rest in one pass. */
+  private mergeSorted(keys: readonly string[]): readonly string[] {
+    const changed = new Set([...this.moved.keys(), ...this.removed.keys()]);
+    const positionOf = (key: string) => this.entries.get(key)!;
+    const stay = keys.filter((key) => !changed.has(key));
+    const incoming = [...this.moved.keys()].filter((key) => this.entries.has(key));
+    incoming.sort((a, b) => compareMessages(positionOf(a), positionOf(b)));
+    const next: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < stay.length || j < incoming.length) {
+      const takeIncoming =
+        i === stay.length ||
+        (j < incoming.length &&
+          compareMessages(positionOf(incoming[j]!), positionOf(stay[i]!)) < 0);
+      next.push(takeIncoming ? incoming[j++]! : stay[i++]!);
+    }
+    for (let k = 1; k < next.length; k++) {
+      this.checkNeighbours(next, k, positionOf(next[k]!), positionOf, false);
+    }
+    return next;
+  }
+
+  private checkNeighbours(
+    keys: readonly string[],
+    at: number,
+    value: TimelineMessage,
+    positionOf: (key: string) => TimelineMessage,
+    both = true,
+  ): void {
+    if (value.sequence === null) return;
+    for (const other of both ? [at - 1, at + 1] : [at - 1]) {
+      const key = keys[other];
+      if (key === undefined) continue;
+      const neighbour = positionOf(key);
+      if (neighbour.sequence === value.sequence && neighbour.id !== value.id) {
+        warn(
+          'timeline',
+          `messages "${neighbour.id}" and "${value.id}" share sequence ${value.sequence} in conversation "${value.conversationId}"; add UNIQUE (conversation_id, sequence) to the messages table and allocate with one SequenceAllocator.`,
+        );
+      }
+    }
+  }
+
+  // -- gaps ------------------------------------------------------------------
+
+  private noteSequence(sequence: number): void {
+    if (sequence <= this.base.start) return;
+    if (sequence > this.lastSequence) {
+      if (sequence > this.lastSequence + 1) {
+        this.gaps = [...this.gaps, { from: this.lastSequence + 1, to: sequence - 1 }];
+      }
+      this.lastSequence = sequence;
+      return;
+    }
+    const at = gapContaining(this.gaps, sequence);
+    if (at === -1) return;
+    const gap = this.gaps[at]!;
+    const split: SequenceGap[] = [];
+    if (gap.from < sequence) split.push({ from: gap.from, to: sequence - 1 });
+    if (sequence < gap.to) split.push({ from: sequence + 1, to: gap.to });
+    this.gaps = [...this.gaps.slice(0, at), ...split, ...this.gaps.slice(at + 1)];
+  }
+
+  /** A message's sequence was reassigned (a server bug): recount from scratch. */
+  private recomputeGaps(): void {
+    const seen = new Set<number>();
+    for (const message of this.entries.values()) {
+      if (message.sequence !== null && message.sequence > this.base.start)
+        seen.add(message.sequence);
+    }
+    const sorted = [...seen].sort((a, b) => a - b);
+    const gaps: SequenceGap[] = [];
+    let expected = this.base.start + 1;
+    for (const sequence of sorted) {
+      if (sequence > expected) gaps.push({ from: expected, to: sequence - 1 });
+      expected = sequence + 1;
+    }
+    this.gaps = gaps;
+  }
+}
+
+function asValue(timeline: Timeline): TimelineValue {
+  if (!(timeline instanceof TimelineValue)) {
+    throw new ValidationError('timeline', [
+      { path: [], message: 'is not a timeline: create one with createTimeline(conversationId)' },
+    ]);
+  }
+  return timeline;
+}
+
+function parseServerMessage(base: TimelineValue, input: unknown, path: PropertyKey[]): Message {
+  const message = parseWith(messageSchema, input, (issues, cause) => {
+    const located = issues.map((issue) => ({ ...issue, path: [...path, ...issue.path] }));
+    return new ValidationError(path.length > 0 ? 'messages' : 'message', located, { cause });
+  });
+  checkConversation(
+    base,
+    message,
+    path,
+    (issues) => new ValidationError(path.length > 0 ? 'messages' : 'message', issues),
+  );
+  return message;
+}
+
+function checkConversation(
+  base: TimelineValue,
+  message: Message,
+  path: PropertyKey[],
+  fail: (issues: ValidationIssue[]) => Error,
+): void {
+  if (message.conversationId === base.conversationId) return;
+  throw fail([
+    {
+      path: [...path, 'conversationId'],
+      message: `is "${message.conversationId}", but this timeline holds conversation "${base.conversationId}"`,
+    },
+  ]);
+}
+
+/**
+ * Folds a server snapshot into what the timeline has. Content never shrinks
+ * (a stale snapshot keeps the longer streamed text), status never moves back
+ * (pending < streaming < failed < complete), a sequence is never unset.
+ */
+function mergeMessage(current: TimelineMessage, incoming: Message): TimelineMessage {
+  const content =
+    incoming.content.length >= current.content.length ? incoming.content : current.content;
+  const incomingWins = STATUS_RANK[incoming.status] >= STATUS_RANK[current.status];
+  const status = incomingWins ? incoming.status : current.status;
+  const error = status === 'failed' ? (incomingWins ? incoming.error : current.error) : undefined;
+  const sequence = incoming.sequence ?? current.sequence;
+  const { sendOrder, ...rest } = withoutError(current);
+  const merged = {
+    ...rest,
+    ...withoutError(incoming),
+    sequence,
+    content,
+    status,
+  } as TimelineMessage;
+  // The local send order only matters until the server has sequenced the message.
+  const ordered = sequence === null && sendOrder ? { ...merged, sendOrder } : merged;
+  if (error !== undefined) ordered.error = error;
+  return equalMessages(ordered, current) ? current : ordered;
+}
+
+/** The message without its `error` field (only `failed` messages carry one). */
+function withoutError<T extends { error?: string | undefined }>(message: T): T {
+  if (!('error' in message)) return message;
+  const { error: _, ...rest } = message;
+  return rest as T;
+}
+
+function sameSortFields(a: TimelineMessage, b: TimelineMessage): boolean {
+  return (
+    a.sequence === b.sequence &&
+    a.createdAt === b.createdAt &&
+    a.id === b.id &&
+    a.sendOrder?.afterSequence === b.sendOrder?.afterSequence &&
+    a.sendOrder?.index === b.sendOrder?.index
+  );
+}
+
+function byOffset(a: DeltaEvent, b: DeltaEvent): number {
+  return a.offset - b.offset;
+}
+
+function lowerBound(
+  keys: readonly string[],
+  value: TimelineMessage,
+  positionOf: (key: string) => TimelineMessage,
+): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareMessages(positionOf(keys[mid]!), value) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** The index of `key`, found by binary search on the value it is positioned by. */
+function locate(
+  keys: readonly string[],
+  key: string,
+  value: TimelineMessage,
+  positionOf: (key: string) => TimelineMessage,
+): number {
+  const at = lowerBound(keys, value, positionOf);
+  // Two entries that compare equal (same id under two keys) are rare; fall back to a scan.
+  return keys[at] === key ? at : keys.indexOf(key);
+}
+
+function gapContaining(gaps: readonly SequenceGap[], sequence: number): number {
+  let low = 0;
+  let high = gaps.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const gap = gaps[mid]!;
+    if (sequence < gap.from) high = mid - 1;
+    else if (sequence > gap.to) low = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+function equalMessages(a: TimelineMessage, b: TimelineMessage): boolean {
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  const recordA = a as Record<string, unknown>;
+  const recordB = b as Record<string, unknown>;
+  return keysA.every((key) => key in b && deepEqual(recordA[key], recordB[key]));
+}
+
+/** Structural equality for JSON-like values, so a refetched copy of unchanged metadata is "no change". */
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  if (keysA.length !== Object.keys(b).length) return false;
+  const recordA = a as Record<string, unknown>;
+  const recordB = b as Record<string, unknown>;
+  return keysA.every((key) => key in recordB && deepEqual(recordA[key], recordB[key]));
+}
