@@ -9,7 +9,9 @@
  * prints the numbers as one JSON line: `{"values":[…]}`. Any failure goes to
  * stderr with exit code 1.
  *
- * Backends: memory, postgres, mysql, sqlite (`target` = the database file).
+ * Backends: memory, postgres, mysql, sqlite (`target` = the database file),
+ * redis and node-redis (`target` = URL), redis-cluster and node-redis-cluster
+ * (`target` = comma-separated host:port seeds).
  * To add one, add an entry to `backends` below. `spawnAllocateWorkers` runs
  * several at once from a test.
  */
@@ -17,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SequenceAllocator } from '../../src/server';
-import { MARIADB_URL, POSTGRES_URL } from './services';
+import { MARIADB_URL, POSTGRES_URL, REDIS_URL } from './services';
 
 /** An allocator plus how to disconnect it. */
 export interface WorkerBackend {
@@ -63,6 +65,39 @@ export const backends: Record<string, (target: string | undefined) => Promise<Wo
       allocator: createSqlAllocator({ dialect: 'sqlite', client: db }),
       close: () => db.close(),
     };
+  },
+  // Redis: `target` is a redis:// URL (default REDIS_URL) or, for the cluster
+  // backends, comma-separated host:port seeds. Fresh scopes start at 0 (floor).
+  async redis(target) {
+    const { Redis } = await import('ioredis');
+    const { createRedisAllocator } = await import('../../src/redis');
+    const client = new Redis(target ?? REDIS_URL);
+    const allocator = createRedisAllocator({ client, prefix: 'seqline-test:', floor: () => 0 });
+    return { allocator, close: () => client.quit() };
+  },
+  async 'node-redis'(target) {
+    const { createClient } = await import('redis');
+    const { createRedisAllocator } = await import('../../src/redis');
+    const client = await createClient({ url: target ?? REDIS_URL }).connect();
+    const allocator = createRedisAllocator({ client, prefix: 'seqline-test:', floor: () => 0 });
+    return { allocator, close: () => client.close() };
+  },
+  async 'redis-cluster'(target) {
+    const { Cluster } = await import('ioredis');
+    const { createRedisAllocator } = await import('../../src/redis');
+    const client = new Cluster(clusterSeeds(target));
+    const allocator = createRedisAllocator({ client, prefix: 'seqline-test:', floor: () => 0 });
+    return { allocator, close: () => client.quit() };
+  },
+  async 'node-redis-cluster'(target) {
+    const { createCluster } = await import('redis');
+    const { createRedisAllocator } = await import('../../src/redis');
+    const rootNodes = clusterSeeds(target).map(({ host, port }) => ({
+      url: `redis://${host}:${port}`,
+    }));
+    const client = await createCluster({ rootNodes }).connect();
+    const allocator = createRedisAllocator({ client, prefix: 'seqline-test:', floor: () => 0 });
+    return { allocator, close: () => client.close() };
   },
 };
 
@@ -123,6 +158,15 @@ export async function spawnAllocateWorkers(
 }
 
 // ---------------------------------------------------------------------------
+
+function clusterSeeds(target: string | undefined): { host: string; port: number }[] {
+  if (!target)
+    throw new Error('the redis cluster backends need host:port[,host:port…] as the 4th argument');
+  return target.split(',').map((seed) => {
+    const [host = '', port = ''] = seed.split(':');
+    return { host, port: Number(port) };
+  });
+}
 
 async function main(argv: string[]) {
   const [backend = '', scope = '', countText = ''] = argv;
