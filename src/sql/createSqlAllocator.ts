@@ -21,6 +21,7 @@ import {
 import {
   createPostgresDialect,
   type PostgresClient,
+  type PostgresDialectOptions,
   postgresCounterTableDDL,
 } from './dialects/postgres';
 import {
@@ -65,7 +66,7 @@ interface CommonOptions {
 }
 
 /** `createSqlAllocator` options for PostgreSQL through node-postgres (`pg`). */
-export interface PostgresAllocatorOptions extends CommonOptions {
+export interface PostgresAllocatorOptions extends CommonOptions, PostgresDialectOptions {
   dialect: 'postgres';
   /** A `pg.Pool` (recommended), `pg.Client` or `PoolClient`. */
   client: PostgresClient;
@@ -187,7 +188,7 @@ function createDialect(options: SqlAllocatorOptions): SqlDialect<never> {
   switch (options.dialect) {
     case 'postgres':
       requireMethods(options.client, ['query'], 'postgres', 'a pg Pool, Client or PoolClient');
-      return createPostgresDialect(options.client, name);
+      return createPostgresDialect(options.client, name, options);
     case 'mysql':
       requireMethods(options.client, ['query'], 'mysql', 'a mysql2/promise Pool or Connection');
       return createMysqlDialect(options.client, name, options);

@@ -11,7 +11,7 @@ export { counterTableDDL, createSqlAllocator } from './createSqlAllocator';
 export type { SqlDialectName } from './dialect';
 export { DEFAULT_TABLE } from './dialect';
 export type { MysqlClient, MysqlDialectOptions } from './dialects/mysql';
-export type { PostgresClient } from './dialects/postgres';
+export type { PostgresClient, PostgresDialectOptions } from './dialects/postgres';
 export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './dialects/sqlite';
 export {
   isMysqlUniqueViolation,

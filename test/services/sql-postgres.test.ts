@@ -188,9 +188,9 @@ describe.runIf(online)('postgres allocator', () => {
     it('refuses injected or malformed table names at construction, running nothing', async () => {
       const calls: string[] = [];
       const spy: PostgresClient = {
-        query: (text: string, values?: unknown[]) => {
-          calls.push(text);
-          return pool.query(text, values);
+        query: (config) => {
+          calls.push(config.text);
+          return pool.query(config);
         },
       };
       await pool.query('CREATE TABLE IF NOT EXISTS seqline_injection_canary (id int)');
@@ -253,6 +253,36 @@ describe.runIf(online)('postgres allocator', () => {
         [`${huge.slice(0, 37)}%`],
       );
       expect(rows[0].n).toBe(0);
+    });
+
+    it('prepares its statements once per connection, unless preparedStatements is false (for PgBouncer < 1.21)', async () => {
+      const countPrepared = async (client: pg.PoolClient) => {
+        const { rows } = await client.query(
+          "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'seqline_%'",
+        );
+        return rows[0].n as number;
+      };
+      const plain = createSqlAllocator({
+        dialect: 'postgres',
+        client: pool,
+        table: TABLE,
+        preparedStatements: false,
+      });
+      for (const [candidate, expected] of [
+        [plain, 0],
+        [allocator, 1],
+      ] as const) {
+        const client = await pool.connect();
+        try {
+          await client.query('DEALLOCATE ALL');
+          const s = scope();
+          expect(await candidate.nextRange(s, 2, { client })).toEqual({ first: 1, last: 2 });
+          expect(await candidate.next(s, { client })).toBe(3);
+          expect(await countPrepared(client)).toBe(expected);
+        } finally {
+          client.release(true);
+        }
+      }
     });
 
     it('says to run ensureSchema when the counter table is missing', async () => {

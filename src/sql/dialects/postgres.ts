@@ -11,7 +11,19 @@ import {
  * a `pg.Client`, or a `PoolClient` checked out for a transaction all fit.
  */
 export interface PostgresClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[] }>;
+}
+
+/** Options for the Postgres dialect. */
+export interface PostgresDialectOptions {
+  /**
+   * Send the allocation statements as named prepared statements, so each
+   * connection parses and plans them once instead of on every call. Turn it
+   * off behind a pooler that cannot track prepared statements (PgBouncer
+   * before 1.21 in transaction mode).
+   * @default true
+   */
+  preparedStatements?: boolean;
 }
 
 /** Undefined table: the counter table has not been created. */
@@ -28,6 +40,7 @@ const UNDEFINED_TABLE = '42P01';
 export function createPostgresDialect(
   client: PostgresClient,
   name: TableName,
+  options: PostgresDialectOptions = {},
 ): SqlDialect<PostgresClient> {
   const table = quoteTableName(name, '"');
   const ddl = postgresCounterTableDDL(name);
@@ -35,6 +48,11 @@ export function createPostgresDialect(
 ON CONFLICT (scope) DO UPDATE SET value = counter.value + EXCLUDED.value
 RETURNING value`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = $1`;
+  // node-postgres prepares a named statement once per connection. The name is
+  // a hash of the text, so two allocators on different tables never clash.
+  const prepared = options.preparedStatements ?? true;
+  const statement = (text: string, values: unknown[]) =>
+    prepared ? { name: `seqline_${fnv1a(text)}`, text, values } : { text, values };
 
   const fail = (what: string, error: unknown) =>
     backendError(
@@ -52,7 +70,7 @@ RETURNING value`;
     async reserve(scope, count, caller) {
       let rows: unknown[];
       try {
-        ({ rows } = await (caller ?? client).query(reserveSql, [scope, count]));
+        ({ rows } = await (caller ?? client).query(statement(reserveSql, [scope, count])));
       } catch (error) {
         throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
       }
@@ -61,7 +79,7 @@ RETURNING value`;
     async current(scope, caller) {
       let rows: unknown[];
       try {
-        ({ rows } = await (caller ?? client).query(currentSql, [scope]));
+        ({ rows } = await (caller ?? client).query(statement(currentSql, [scope])));
       } catch (error) {
         throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
       }
@@ -70,7 +88,7 @@ RETURNING value`;
     },
     async ensureSchema() {
       try {
-        await client.query(ddl);
+        await client.query({ text: ddl });
       } catch (error) {
         // Two processes racing CREATE TABLE IF NOT EXISTS can both pass the
         // existence check; the loser hits a unique violation on the catalog.
@@ -92,4 +110,16 @@ export function postgresCounterTableDDL(name: TableName): string {
   scope text PRIMARY KEY,
   value bigint NOT NULL CHECK (value >= 0)
 )`;
+}
+
+// ---------------------------------------------------------------------------
+
+/** 32-bit FNV-1a of `text`, in hex: a short, stable statement name. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
