@@ -485,6 +485,7 @@ class Change {
    */
   private settle(messageId: string, arriving?: Waiting): void {
     const stored = this.waiting.get(messageId);
+    if (stored && arriving && isWaitingAlready(stored, arriving)) arriving = undefined;
     const waiting =
       stored && arriving
         ? {
@@ -520,8 +521,14 @@ class Change {
     if (!arriving && applied === 0 && !waiting.status) return;
 
     const rest = applied === 0 ? deltas : deltas.slice(applied);
-    if (rest.length > 0) this.waiting = this.waiting.set(messageId, { deltas: rest });
-    else if (stored) this.waiting = this.waiting.delete(messageId);
+    const unchanged =
+      stored !== undefined &&
+      stored.status === undefined &&
+      rest.length === stored.deltas.length &&
+      rest.every((delta) => stored.deltas.includes(delta));
+    // When nothing left the waiting list, keep the stored entry itself, so the timeline stays the same value.
+    if (!unchanged && rest.length > 0) this.waiting = this.waiting.set(messageId, { deltas: rest });
+    else if (!unchanged && stored) this.waiting = this.waiting.delete(messageId);
     if (content !== message.content || status !== message.status || error !== message.error) {
       const next: TimelineMessage = { ...withoutError(message), content, status };
       this.put(key, error === undefined ? next : { ...next, error }, message);
@@ -719,6 +726,17 @@ function sameSortFields(a: TimelineMessage, b: TimelineMessage): boolean {
     a.id === b.id &&
     a.sendOrder?.afterSequence === b.sendOrder?.afterSequence &&
     a.sendOrder?.index === b.sendOrder?.index
+  );
+}
+
+/** A replayed event that is already waiting changes nothing. */
+function isWaitingAlready(stored: Waiting, arriving: Waiting): boolean {
+  const { status } = arriving;
+  if (status && (stored.status?.status !== status.status || stored.status.error !== status.error)) {
+    return false;
+  }
+  return arriving.deltas.every((delta) =>
+    stored.deltas.some((other) => other.offset === delta.offset && other.text === delta.text),
   );
 }
 
