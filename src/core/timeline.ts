@@ -1,5 +1,16 @@
 import { compareMessages, type SendOrder, type TimelineMessage } from './compareMessages';
 import { StreamEventError, ValidationError, type ValidationIssue } from './errors';
+import {
+  chunkKeys,
+  findKey,
+  flattenKeys,
+  insertKey,
+  type KeyChunks,
+  lowerBound,
+  NO_KEYS,
+  neighbours,
+  removeKey,
+} from './orderedKeys';
 import { PersistentMap } from './PersistentMap';
 import {
   type DeltaEvent,
@@ -100,7 +111,8 @@ export function createTimeline(conversationId: string, options: TimelineOptions 
   }
   return new TimelineValue(
     conversationId,
-    [],
+    NO_KEYS,
+    0,
     [],
     after,
     after,
@@ -311,7 +323,9 @@ class TimelineValue implements Timeline {
 
   constructor(
     readonly conversationId: string,
-    readonly keys: readonly string[],
+    /** Keys in display order, in chunks (see orderedKeys.ts). */
+    readonly order: KeyChunks,
+    readonly size: number,
     readonly gaps: readonly SequenceGap[],
     readonly lastSequence: number,
     /** Sequences at or below this are not expected (the `after` option). */
@@ -324,13 +338,13 @@ class TimelineValue implements Timeline {
     readonly sendCount: number,
   ) {}
 
+  get keys(): readonly string[] {
+    return flattenKeys(this.order);
+  }
+
   get messages(): readonly TimelineMessage[] {
     this.#messages ??= this.keys.map((key) => this.entries.get(key)!);
     return this.#messages;
-  }
-
-  get size(): number {
-    return this.keys.length;
   }
 
   get(key: string): TimelineMessage | undefined {
@@ -452,10 +466,11 @@ class Change {
 
   finish(): Timeline {
     const base = this.base;
-    const keys = this.moved.size === 0 && this.removed.size === 0 ? base.keys : this.reorder();
+    const [order, size] =
+      this.moved.size === 0 && this.removed.size === 0 ? [base.order, base.size] : this.reorder();
     if (this.rebuildGaps) this.recomputeGaps();
     if (
-      keys === base.keys &&
+      order === base.order &&
       this.entries === base.entries &&
       this.keyById === base.keyById &&
       this.waiting === base.waiting &&
@@ -465,7 +480,8 @@ class Change {
     }
     return new TimelineValue(
       base.conversationId,
-      keys,
+      order,
+      size,
       this.gaps,
       this.lastSequence,
       base.start,
@@ -537,15 +553,14 @@ class Change {
 
   // -- order -----------------------------------------------------------------
 
-  private reorder(): readonly string[] {
-    const { keys } = this.base;
+  private reorder(): [KeyChunks, number] {
     const count = this.moved.size + this.removed.size;
-    return count <= SPLICE_LIMIT ? this.splice(keys) : this.mergeSorted(keys);
+    return count <= SPLICE_LIMIT ? this.splice() : this.mergeSorted();
   }
 
-  /** Moves each changed key by binary search: O(log n) comparisons plus one array copy. */
-  private splice(keys: readonly string[]): readonly string[] {
-    const next = keys.slice();
+  /** Moves each changed key by binary search: O(log n) comparisons, one chunk copied per move. */
+  private splice(): [KeyChunks, number] {
+    let { order, size } = this.base;
     // Keys not yet moved are positioned by their old values while we search.
     const positionedAs = new Map<string, TimelineMessage | undefined>([
       ...this.moved,
@@ -553,24 +568,34 @@ class Change {
     ]);
     const positionOf = (key: string) =>
       positionedAs.has(key) ? positionedAs.get(key)! : this.entries.get(key)!;
+    const compare = (a: string, b: string) => compareMessages(positionOf(a), positionOf(b));
     for (const [key, old] of positionedAs) {
-      if (old) next.splice(locate(next, key, old, positionOf), 1);
+      if (old) {
+        const position = findKey(order, key, compare);
+        if (position) {
+          order = removeKey(order, position);
+          size--;
+        }
+      }
       positionedAs.delete(key);
-      const value = this.entries.get(key);
-      if (value) {
-        const at = lowerBound(next, value, positionOf);
-        next.splice(at, 0, key);
-        this.checkNeighbours(next, at, value, positionOf);
+      if (this.entries.has(key)) {
+        const position = lowerBound(order, key, compare);
+        order = insertKey(order, position, key);
+        size++;
+        for (const neighbour of neighbours(order, position)) {
+          if (neighbour !== undefined)
+            this.checkDuplicateSequence(positionOf(neighbour), positionOf(key));
+        }
       }
     }
-    return next;
+    return [order, size];
   }
 
   /** Many changes (a history page): sort the changed keys, then merge them with the rest in one pass. */
-  private mergeSorted(keys: readonly string[]): readonly string[] {
+  private mergeSorted(): [KeyChunks, number] {
     const changed = new Set([...this.moved.keys(), ...this.removed.keys()]);
     const positionOf = (key: string) => this.entries.get(key)!;
-    const stay = keys.filter((key) => !changed.has(key));
+    const stay = this.base.keys.filter((key) => !changed.has(key));
     const incoming = [...this.moved.keys()].filter((key) => this.entries.has(key));
     incoming.sort((a, b) => compareMessages(positionOf(a), positionOf(b)));
     const next: string[] = [];
@@ -584,30 +609,17 @@ class Change {
       next.push(takeIncoming ? incoming[j++]! : stay[i++]!);
     }
     for (let k = 1; k < next.length; k++) {
-      this.checkNeighbours(next, k, positionOf(next[k]!), positionOf, false);
+      this.checkDuplicateSequence(positionOf(next[k - 1]!), positionOf(next[k]!));
     }
-    return next;
+    return [chunkKeys(next), next.length];
   }
 
-  private checkNeighbours(
-    keys: readonly string[],
-    at: number,
-    value: TimelineMessage,
-    positionOf: (key: string) => TimelineMessage,
-    both = true,
-  ): void {
-    if (value.sequence === null) return;
-    for (const other of both ? [at - 1, at + 1] : [at - 1]) {
-      const key = keys[other];
-      if (key === undefined) continue;
-      const neighbour = positionOf(key);
-      if (neighbour.sequence === value.sequence && neighbour.id !== value.id) {
-        warn(
-          'timeline',
-          `messages "${neighbour.id}" and "${value.id}" share sequence ${value.sequence} in conversation "${value.conversationId}"; add UNIQUE (conversation_id, sequence) to the messages table and allocate with one SequenceAllocator.`,
-        );
-      }
-    }
+  private checkDuplicateSequence(a: TimelineMessage, b: TimelineMessage): void {
+    if (a.sequence === null || a.sequence !== b.sequence || a.id === b.id) return;
+    warn(
+      'timeline',
+      `messages "${a.id}" and "${b.id}" share sequence ${a.sequence} in conversation "${a.conversationId}"; add UNIQUE (conversation_id, sequence) to the messages table and allocate with one SequenceAllocator.`,
+    );
   }
 
   // -- gaps ------------------------------------------------------------------
@@ -742,33 +754,6 @@ function isWaitingAlready(stored: Waiting, arriving: Waiting): boolean {
 
 function byOffset(a: DeltaEvent, b: DeltaEvent): number {
   return a.offset - b.offset;
-}
-
-function lowerBound(
-  keys: readonly string[],
-  value: TimelineMessage,
-  positionOf: (key: string) => TimelineMessage,
-): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareMessages(positionOf(keys[mid]!), value) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** The index of `key`, found by binary search on the value it is positioned by. */
-function locate(
-  keys: readonly string[],
-  key: string,
-  value: TimelineMessage,
-  positionOf: (key: string) => TimelineMessage,
-): number {
-  const at = lowerBound(keys, value, positionOf);
-  // Two entries that compare equal (same id under two keys) are rare; fall back to a scan.
-  return keys[at] === key ? at : keys.indexOf(key);
 }
 
 function gapContaining(gaps: readonly SequenceGap[], sequence: number): number {

@@ -8,8 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   addOptimistic,
   applyStreamEvent,
+  compareMessages,
   confirmOptimistic,
   createTimeline,
+  discardOptimistic,
   type Message,
   mergeMessages,
   type StreamEvent,
@@ -372,6 +374,55 @@ describe('timeline properties', { timeout: 30_000 * SCALE }, () => {
         }
       }),
       runs(100),
+    );
+  });
+});
+
+describe('order across many chunks', () => {
+  it('one-at-a-time inserts and removals on a large timeline keep the exact sorted order', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('server' as const),
+        sequence: fc.integer({ min: 1, max: 5000 }),
+      }),
+      fc.record({ kind: fc.constant('send' as const), id: fc.integer({ min: 0, max: 50 }) }),
+      fc.record({ kind: fc.constant('discard' as const), id: fc.integer({ min: 0, max: 50 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 200 }), (ops) => {
+        const initial = Array.from({ length: 1500 }, (_, i) => ({
+          id: `m${i * 3 + 1}`,
+          conversationId: CONVERSATION,
+          sequence: i * 3 + 1,
+          createdAt: '2026-01-01T00:00:00Z',
+          role: 'user' as const,
+          content: '',
+          status: 'complete' as const,
+        }));
+        let timeline = mergeMessages(createTimeline(CONVERSATION), initial);
+        const model = new Set(initial.map((m) => m.id));
+        for (const step of ops) {
+          if (step.kind === 'server') model.add(`m${step.sequence}`);
+          else if (step.kind === 'send') model.add(`k${step.id}`);
+          else model.delete(`k${step.id}`);
+          if (step.kind === 'server') {
+            timeline = mergeMessages(timeline, [
+              { ...initial[0]!, id: `m${step.sequence}`, sequence: step.sequence },
+            ]);
+          } else if (step.kind === 'send') {
+            timeline = addOptimistic(timeline, { clientId: `k${step.id}`, content: '' });
+          } else {
+            timeline = discardOptimistic(timeline, `k${step.id}`);
+          }
+          expect(timeline.size).toBe(timeline.keys.length);
+        }
+        const expected = [...timeline.messages]
+          .sort(compareMessages)
+          .map((m) => m.clientId ?? m.id);
+        expect(timeline.keys).toEqual(expected);
+        expect(new Set(timeline.keys)).toEqual(model);
+      }),
+      runs(40),
     );
   });
 });
