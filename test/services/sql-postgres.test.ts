@@ -185,6 +185,24 @@ describe.runIf(online)('postgres allocator', () => {
       expect(await allocator.current(s)).toBe(4);
     });
 
+    it('sends exactly one statement per allocation on the pool (no BEGIN/COMMIT round trips)', async () => {
+      const calls: string[] = [];
+      const counting: PostgresClient = {
+        query: (config) => {
+          calls.push(config.text);
+          return pool.query(config);
+        },
+      };
+      const counted = createSqlAllocator({ dialect: 'postgres', client: counting, table: TABLE });
+      const s = scope();
+      await counted.next(s);
+      await counted.nextRange(s, 2);
+      await Promise.all([counted.next(s), counted.next(s)]);
+      expect(calls).toHaveLength(4);
+      expect(calls.every((text) => text.startsWith('INSERT INTO'))).toBe(true);
+      expect(await allocator.current(s)).toBe(5);
+    });
+
     it('refuses injected or malformed table names at construction, running nothing', async () => {
       const calls: string[] = [];
       const spy: PostgresClient = {
@@ -256,7 +274,7 @@ describe.runIf(online)('postgres allocator', () => {
     });
 
     it('prepares its statements once per connection, unless preparedStatements is false (for PgBouncer < 1.21)', async () => {
-      const countPrepared = async (client: pg.PoolClient) => {
+      const countPrepared = async (client: pg.Client) => {
         const { rows } = await client.query(
           "SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'seqline_%'",
         );
@@ -272,15 +290,16 @@ describe.runIf(online)('postgres allocator', () => {
         [plain, 0],
         [allocator, 1],
       ] as const) {
-        const client = await pool.connect();
+        // A fresh connection: nothing is prepared on it yet.
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
         try {
-          await client.query('DEALLOCATE ALL');
           const s = scope();
           expect(await candidate.nextRange(s, 2, { client })).toEqual({ first: 1, last: 2 });
           expect(await candidate.next(s, { client })).toBe(3);
           expect(await countPrepared(client)).toBe(expected);
         } finally {
-          client.release(true);
+          await client.end();
         }
       }
     });

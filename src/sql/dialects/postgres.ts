@@ -20,7 +20,9 @@ export interface PostgresDialectOptions {
    * Send the allocation statements as named prepared statements, so each
    * connection parses and plans them once instead of on every call. Turn it
    * off behind a pooler that cannot track prepared statements (PgBouncer
-   * before 1.21 in transaction mode).
+   * before 1.21 in transaction mode) or when something runs `DISCARD ALL` /
+   * `DEALLOCATE` on connections node-postgres keeps: it remembers what it
+   * prepared and would get "prepared statement … does not exist".
    * @default true
    */
   preparedStatements?: boolean;
@@ -51,8 +53,8 @@ RETURNING value`;
   // node-postgres prepares a named statement once per connection. The name is
   // a hash of the text, so two allocators on different tables never clash.
   const prepared = options.preparedStatements ?? true;
-  const statement = (text: string, values: unknown[]) =>
-    prepared ? { name: `seqline_${fnv1a(text)}`, text, values } : { text, values };
+  const reserveName = prepared ? `seqline_${fnv1a(reserveSql)}` : undefined;
+  const currentName = prepared ? `seqline_${fnv1a(currentSql)}` : undefined;
 
   const fail = (what: string, error: unknown) =>
     backendError(
@@ -70,7 +72,11 @@ RETURNING value`;
     async reserve(scope, count, caller) {
       let rows: unknown[];
       try {
-        ({ rows } = await (caller ?? client).query(statement(reserveSql, [scope, count])));
+        ({ rows } = await (caller ?? client).query({
+          name: reserveName,
+          text: reserveSql,
+          values: [scope, count],
+        }));
       } catch (error) {
         throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
       }
@@ -79,7 +85,11 @@ RETURNING value`;
     async current(scope, caller) {
       let rows: unknown[];
       try {
-        ({ rows } = await (caller ?? client).query(statement(currentSql, [scope])));
+        ({ rows } = await (caller ?? client).query({
+          name: currentName,
+          text: currentSql,
+          values: [scope],
+        }));
       } catch (error) {
         throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
       }
