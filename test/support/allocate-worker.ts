@@ -5,7 +5,8 @@
  *
  * It connects (one connection of its own), prints `ready`, waits for a line
  * on stdin (so every process starts allocating at the same moment, not
- * staggered by start-up time), calls `next(scope)` `count` times in a row and
+ * staggered by start-up time), calls `next(scope)` `count` times (yielding to
+ * the event loop between calls) and
  * prints the numbers as one JSON line: `{"values":[…]}`. Any failure goes to
  * stderr with exit code 1.
  *
@@ -181,7 +182,14 @@ async function main(argv: string[]) {
   process.stdout.write('ready\n');
   await new Promise((resolve) => createInterface({ input: process.stdin }).once('line', resolve));
   const values: number[] = [];
-  for (let i = 0; i < count; i++) values.push(await allocator.next(scope));
+  for (let i = 0; i < count; i++) {
+    values.push(await allocator.next(scope));
+    // Let the other processes in between, as an app doing other work would:
+    // SQLite allocates 250 numbers in a few milliseconds, faster than the
+    // processes can even be released together, so without this the "race"
+    // could run one process after another.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   await close();
   process.stdout.write(`${JSON.stringify({ values })}\n`);
 }
