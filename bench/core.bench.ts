@@ -36,7 +36,8 @@ async function median(fn: () => unknown): Promise<number> {
   return stats.p50;
 }
 
-const format = (ns: number) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(2)} µs`);
+const format = (ns: number) =>
+  ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : `${(ns / 1e3).toFixed(2)} µs`;
 
 export default async function run(): Promise<void> {
   const rows: string[] = [];
@@ -47,28 +48,45 @@ export default async function run(): Promise<void> {
     const timeline = mergeMessages(createTimeline('bench'), messages);
     const naive = [...messages].sort(compareMessages);
     const last = messages.at(-1)!;
-    const deltaEvent: StreamEvent = { type: 'delta', messageId: last.id, offset: last.content.length, text: 'abcd' };
-    const newMessage: Message = { ...last, id: `m${size + 1}`, sequence: size + 1, content: '', status: 'pending' };
+    const deltaEvent: StreamEvent = {
+      type: 'delta',
+      messageId: last.id,
+      offset: last.content.length,
+      text: 'abcd',
+    };
+    const newMessage: Message = {
+      ...last,
+      id: `m${size + 1}`,
+      sequence: size + 1,
+      content: '',
+      status: 'pending',
+    };
 
     delta[size] = await median(() => applyStreamEvent(timeline, deltaEvent));
     const naiveDelta = await median(() =>
       naive
-        .map((m) => (m.id === last.id ? { ...m, content: m.content + 'abcd' } : m))
+        .map((m) => (m.id === last.id ? { ...m, content: `${m.content}abcd` } : m))
         .sort(compareMessages),
     );
-    append[size] = await median(() => applyStreamEvent(timeline, { type: 'message', message: newMessage }));
+    append[size] = await median(() =>
+      applyStreamEvent(timeline, { type: 'message', message: newMessage }),
+    );
     const naiveAppend = await median(() => [...naive, newMessage].sort(compareMessages));
 
     rows.push(
       `| ${size.toLocaleString('en-US')} | ${format(delta[size]!)} | ${format(naiveDelta)} | **${(naiveDelta / delta[size]!).toFixed(0)}x** | ${format(append[size]!)} | ${format(naiveAppend)} | **${(naiveAppend / append[size]!).toFixed(0)}x** |`,
     );
   }
-  console.log('| messages | seqline delta | naive delta | speed-up | seqline new message | naive new message | speed-up |');
+  console.log(
+    '| messages | seqline delta | naive delta | speed-up | seqline new message | naive new message | speed-up |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
   console.log(
     `\nper-delta cost, 100k vs 1k: ${(delta[100_000]! / delta[1_000]!).toFixed(2)}x (target ≤ 10x); ` +
       `new message, 100k vs 1k: ${(append[100_000]! / append[1_000]!).toFixed(2)}x`,
   );
-  console.log('(median per operation; naive = copy the array, change or push, sort with compareMessages)');
+  console.log(
+    '(median per operation; naive = copy the array, change or push, sort with compareMessages)',
+  );
 }

@@ -51,7 +51,7 @@ function report(label, conversation) {
     )
     .get(conversation);
   const verdict =
-    uniq === rows && max === rows ? 'exactly 1..' + rows : `${rows - uniq} duplicated`;
+    uniq === rows && max === rows ? `exactly 1..${rows}` : `${rows - uniq} duplicated`;
   console.log(
     `   ${label.padEnd(34)} ${String(rows).padStart(4)} rows, ${String(uniq).padStart(4)} distinct sequences: ${verdict}`,
   );

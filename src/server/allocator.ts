@@ -1,6 +1,7 @@
 import { SequenceAllocatorError } from './errors';
 
 /** Per-call options. Backends extend it, e.g. SQL allocators accept the caller's open transaction as `client`. */
+// biome-ignore lint/suspicious/noEmptyInterface: the extension point every backend's options build on
 export interface AllocateOptions {}
 
 /** An inclusive range of sequences handed out by `nextRange`. */

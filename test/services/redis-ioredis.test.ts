@@ -54,7 +54,7 @@ describe.runIf(redis)('redis allocator (ioredis)', () => {
     });
     const fresh = () => `scope-${randomUUID()}`;
 
-    it('stores the counter at `${prefix}{scope}`, encoding { } % so the hash tag holds', async () => {
+    it('stores the counter at prefix + {scope}, encoding { } % so the hash tag holds', async () => {
       const allocator = createRedisAllocator({ client: admin, prefix, floor: () => 0 });
       const scope = fresh();
       expect(await allocator.nextRange(scope, 3)).toEqual({ first: 1, last: 3 });
