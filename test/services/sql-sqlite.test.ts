@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SequenceAllocatorError } from '../../src/server';
+import { insertWithSequence, SequenceAllocatorError } from '../../src/server';
 import {
   createSqlAllocator,
   isSqliteUniqueViolation,
@@ -141,6 +141,87 @@ describe('sqlite allocator', () => {
       );
       expect(isSqliteUniqueViolation(error, 'messages.client_id')).toBe(false);
       expect(isSqliteUniqueViolation(new Error('x'))).toBe(false);
+    });
+
+    describe('insertWithSequence over a real UNIQUE (conversation_id, sequence)', () => {
+      const setup = () => {
+        db.exec(`CREATE TABLE IF NOT EXISTS chat (
+          conversation_id TEXT NOT NULL, sequence INTEGER NOT NULL, client_id TEXT UNIQUE,
+          UNIQUE (conversation_id, sequence))`);
+        const s = scope();
+        // Rows 1..3 are stored but the counter knows nothing of them, as after a lost counter.
+        const store = db.prepare(
+          'INSERT INTO chat (conversation_id, sequence, client_id) VALUES (?, ?, ?)',
+        );
+        for (const n of [1, 2, 3]) store.run(s, n, `${s}:${n}`);
+        const insert = (clientId: string) => async (sequence: number) =>
+          store.run(s, sequence, clientId).changes;
+        const onSequence = (error: unknown) =>
+          isSqliteUniqueViolation(error, 'chat.conversation_id, chat.sequence');
+        return { s, insert, onSequence };
+      };
+
+      it('re-seeds from the stored maximum after a collision and stores the row once', async () => {
+        const { s, insert, onSequence } = setup();
+        const reseeded: string[] = [];
+        const outcome = await insertWithSequence({
+          allocator,
+          scope: s,
+          insert: insert(`${s}:new`),
+          isUniqueViolation: onSequence,
+          reseed: (target) => {
+            reseeded.push(target);
+            db.prepare(
+              'UPDATE seqline_counters SET value = (SELECT MAX(sequence) FROM chat WHERE conversation_id = ?) WHERE scope = ?',
+            ).run(target, target);
+          },
+        });
+        expect(outcome).toEqual({ sequence: 4, result: 1, attempts: 2 });
+        expect(reseeded).toEqual([s]);
+        expect(
+          db
+            .prepare('SELECT sequence FROM chat WHERE conversation_id = ? ORDER BY sequence')
+            .pluck()
+            .all(s),
+        ).toEqual([1, 2, 3, 4]);
+      });
+
+      it('without reseed, walks past the taken numbers; gives up with BACKEND after `attempts`', async () => {
+        const first = setup();
+        expect(
+          await insertWithSequence({
+            allocator,
+            scope: first.s,
+            insert: first.insert(`${first.s}:a`),
+            isUniqueViolation: first.onSequence,
+          }),
+        ).toMatchObject({ sequence: 4, attempts: 4 });
+        const second = setup();
+        const error = await insertWithSequence({
+          allocator,
+          scope: second.s,
+          insert: second.insert(`${second.s}:b`),
+          isUniqueViolation: second.onSequence,
+          attempts: 2,
+        }).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(SequenceAllocatorError);
+        expect((error as SequenceAllocatorError).code).toBe('BACKEND');
+        expect((error as Error).message).toMatch(/^\[seqline\] \[insertWithSequence\] .*2 times/);
+        expect(isSqliteUniqueViolation((error as Error).cause)).toBe(true);
+      });
+
+      it('rethrows a duplicate on another key (an idempotency client_id) at once, without burning numbers', async () => {
+        const { s, insert, onSequence } = setup();
+        await allocator.nextRange(s, 3); // the counter is in step with the rows
+        const error = await insertWithSequence({
+          allocator,
+          scope: s,
+          insert: insert(`${s}:1`), // this client_id is already stored
+          isUniqueViolation: onSequence,
+        }).catch((caught: unknown) => caught);
+        expect(isSqliteUniqueViolation(error, 'chat.client_id')).toBe(true);
+        expect(await allocator.current(s)).toBe(4); // one attempt, one number
+      });
     });
 
     it('rejects a 10k-character scope and stores odd scopes exactly', async () => {
