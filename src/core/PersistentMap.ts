@@ -54,6 +54,18 @@ export class PersistentMap<V> {
     return new PersistentMap(this.size - 1, root ?? PersistentMap.EMPTY.root);
   }
 
+  /**
+   * Keys whose value differs between this map and `other` (added, changed or
+   * deleted), in no particular order. Subtrees the two maps share are
+   * skipped, so comparing a map with one derived from it costs
+   * O(changes · log32 n), not O(n).
+   */
+  changedKeys(other: PersistentMap<V>): string[] {
+    const changed: string[] = [];
+    diffIn(this.root, other.root, changed);
+    return changed;
+  }
+
   /** Every value, in no particular order. */
   *values(): IterableIterator<V> {
     yield* valuesIn(this.root);
@@ -157,6 +169,35 @@ function deleteIn<V>(
     return { bitmap: node.bitmap, children: replaceAt(node.children, at, next) };
   const bitmap = node.bitmap & ~bit;
   return bitmap === 0 ? undefined : { bitmap, children: removeAt(node.children, at) };
+}
+
+function diffIn<V>(a: Child<V> | undefined, b: Child<V> | undefined, changed: string[]): void {
+  if (a === b) return;
+  if (a && b && isBranch(a) && isBranch(b)) {
+    let bits = a.bitmap | b.bitmap;
+    while (bits !== 0) {
+      const bit = bits & -bits;
+      bits ^= bit;
+      diffIn(
+        a.bitmap & bit ? a.children[indexOf(a.bitmap, bit)] : undefined,
+        b.bitmap & bit ? b.children[indexOf(b.bitmap, bit)] : undefined,
+        changed,
+      );
+    }
+    return;
+  }
+  // A leaf on either side (or a missing slot): compare the few entries below it one by one.
+  const before = entriesIn(a);
+  const after = entriesIn(b);
+  for (const [key, value] of before) if (after.get(key) !== value) changed.push(key);
+  for (const key of after.keys()) if (!before.has(key)) changed.push(key);
+}
+
+function entriesIn<V>(node: Child<V> | undefined, into = new Map<string, V>()): Map<string, V> {
+  if (!node) return into;
+  if (isBranch(node)) for (const child of node.children) entriesIn(child, into);
+  else node.keys.forEach((key, i) => into.set(key, node.values[i]!));
+  return into;
 }
 
 function* valuesIn<V>(node: Branch<V>): IterableIterator<V> {

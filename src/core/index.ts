@@ -28,6 +28,7 @@ export type { OptimisticDraft, SequenceGap, Timeline, TimelineOptions } from './
 export {
   addOptimistic,
   applyStreamEvent,
+  changedKeys,
   confirmOptimistic,
   createClientId,
   createTimeline,

@@ -301,6 +301,21 @@ export function applyStreamEvent(timeline: Timeline, event: unknown): Timeline {
 }
 
 /**
+ * The keys whose message differs between two values of one timeline: added,
+ * removed or changed (e.g. by a streamed delta). Only the parts the two
+ * values do not share are compared, so this costs O(changes · log n), not
+ * O(n): a UI can re-render exactly the rows whose message changed.
+ *
+ * @example
+ * const next = applyStreamEvent(timeline, event);
+ * for (const key of changedKeys(timeline, next)) notifyRow(key);
+ */
+export function changedKeys(previous: Timeline, next: Timeline): string[] {
+  if (previous === next) return [];
+  return asValue(previous).entries.changedKeys(asValue(next).entries);
+}
+
+/**
  * A fresh client id for `addOptimistic` (a random UUID).
  *
  * @example
