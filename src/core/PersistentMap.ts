@@ -196,7 +196,7 @@ function diffIn<V>(a: Child<V> | undefined, b: Child<V> | undefined, changed: st
 function entriesIn<V>(node: Child<V> | undefined, into = new Map<string, V>()): Map<string, V> {
   if (!node) return into;
   if (isBranch(node)) for (const child of node.children) entriesIn(child, into);
-  else node.keys.forEach((key, i) => into.set(key, node.values[i]!));
+  else for (let i = 0; i < node.keys.length; i++) into.set(node.keys[i]!, node.values[i]!);
   return into;
 }
 
