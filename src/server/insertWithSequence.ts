@@ -26,10 +26,11 @@ export interface InsertWithSequenceOptions<T, Options extends AllocateOptions = 
   isUniqueViolation: (error: unknown) => boolean;
   /**
    * Called after a unique violation, before the next attempt: bring the
-   * allocator's counter back above what is stored (a Redis allocator
-   * re-seeds from its `floor`). Without it, the retry just takes the next
-   * number, which is enough when the counter is merely behind by a few.
-   * @default nothing
+   * allocator's counter back above what is stored. Without one, the retry
+   * just takes the next number, which is enough when the counter is merely
+   * behind by a few.
+   * @default the allocator's own `reseed(scope)` when it has one (the Redis
+   * allocator re-seeds from its `floor`), else nothing
    */
   reseed?: (scope: string, error: unknown) => unknown;
   /**
@@ -72,7 +73,8 @@ export interface InsertWithSequenceResult<T> {
 export async function insertWithSequence<T, Options extends AllocateOptions = AllocateOptions>(
   options: InsertWithSequenceOptions<T, Options>,
 ): Promise<InsertWithSequenceResult<T>> {
-  const { allocator, scope, insert, isUniqueViolation, reseed, allocateOptions } = options;
+  const { allocator, scope, insert, isUniqueViolation, allocateOptions } = options;
+  const reseed = options.reseed ?? ownReseed(allocator);
   const attempts = options.attempts ?? 5;
   if (!Number.isSafeInteger(attempts) || attempts < 1) {
     throw new SequenceAllocatorError(
@@ -97,4 +99,18 @@ export async function insertWithSequence<T, Options extends AllocateOptions = Al
       `${attempts} times in a row; pass a reseed that restores the counter from MAX(sequence), or raise attempts`,
     { cause: lastError },
   );
+}
+
+// ---------------------------------------------------------------------------
+
+/** An allocator that can restore its counter from the database (e.g. the Redis allocator). */
+interface Reseedable {
+  reseed(scope: string): unknown;
+}
+
+function ownReseed(allocator: object): ((scope: string) => unknown) | undefined {
+  const candidate = allocator as Partial<Reseedable>;
+  return typeof candidate.reseed === 'function'
+    ? (scope) => (candidate as Reseedable).reseed(scope)
+    : undefined;
 }
