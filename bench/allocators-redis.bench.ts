@@ -17,17 +17,14 @@
  * Run: `npm run bench -- allocators-redis`. Takes about a minute and a half.
  * Each cell is the median of 3 interleaved rounds, because the machine is shared.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { ALLOCATE_SCRIPT, ALLOCATE_SCRIPT_SHA, createRedisAllocator } from '../src/redis';
 import type { SequenceAllocator } from '../src/server';
+import { startPrivateRedis } from '../test/support/redis-servers';
 
 const exec = promisify(execFile);
 const CONCURRENCY = [1, 16, 64];
@@ -46,9 +43,8 @@ const spreadScope = (i: number) => String(i).padStart(12, '0');
 const HOT = 'hot';
 
 export default async function run(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'seqline-bench-redis-'));
-  const port = await freePort();
-  const server = await startRedisServer(port, dir);
+  const server = await startPrivateRedis('seqline-bench-redis-');
+  const { port } = server;
   const io = new Redis({ port, host: '127.0.0.1' });
   const ioPipelined = new Redis({ port, host: '127.0.0.1', enableAutoPipelining: true });
   const nodeRedis = await createClient({ url: `redis://127.0.0.1:${port}` }).connect();
@@ -115,8 +111,7 @@ export default async function run(): Promise<void> {
     io.disconnect();
     ioPipelined.disconnect();
     nodeRedis.destroy();
-    server.kill('SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
+    await server.close();
   }
 }
 
@@ -180,32 +175,4 @@ function format(rate: number): string {
 
 function percent(rate: number, reference: number): string {
   return `${Math.round((rate / reference) * 100)}%`;
-}
-
-async function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
-  // biome-ignore format: one flag per pair reads best
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--daemonize', 'no',
-  ], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    const pong = await exec('redis-cli', ['-p', String(port), 'PING']).catch(() => ({
-      stdout: '',
-    }));
-    if (pong.stdout.trim() === 'PONG') return child;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`[seqline bench] redis-server on port ${port} did not start`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -8,13 +8,7 @@
  * inserting into a UNIQUE Postgres table over many scopes through a
  * FLUSHALL of every master.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import pg from 'pg';
 import { createCluster } from 'redis';
@@ -22,16 +16,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterKey, createRedisAllocator } from '../../src/redis';
 import { testSequenceAllocator } from '../../src/testing';
 import { spawnAllocateWorkers } from '../support/allocate-worker';
+import { killInsertWorkers, startInsertWorker } from '../support/redis-insert-worker';
+import {
+  type PrivateRedisCluster,
+  redisCli,
+  sleep,
+  startPrivateRedisCluster,
+} from '../support/redis-servers';
 import { POSTGRES_URL, requireService } from '../support/services';
 
 const ready = (await requireService('redis')) && (await requireService('postgres'));
-const root = resolve(import.meta.dirname, '../..');
-const run = promisify(execFile);
 const PREFIX = 'seqline-test:';
+afterAll(killInsertWorkers);
 
 describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'seqline-redis-cluster-'));
-  const servers: ChildProcess[] = [];
+  let cluster: PrivateRedisCluster | undefined;
   const closers: (() => unknown)[] = [];
   let ports: number[] = [];
   let seeds = '';
@@ -49,24 +48,13 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
   };
 
   beforeAll(async () => {
-    ports = await freeClusterPorts(3);
-    seeds = ports.map((port) => `127.0.0.1:${port}`).join(',');
-    for (const port of ports) servers.push(await startClusterNode(port, dir));
-    await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...seeds.split(','),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ]);
-    await waitForClusterOk(ports);
+    cluster = await startPrivateRedisCluster(3, 'seqline-redis-cluster-');
+    ({ ports, seeds } = cluster);
   });
 
   afterAll(async () => {
     for (const close of closers) await close();
-    await Promise.all(servers.map(stopChild));
-    rmSync(dir, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   testSequenceAllocator({
@@ -88,7 +76,9 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
       const tag = key.slice(`${PREFIX}{`.length, -1);
       expect(tag).not.toMatch(/[{}]/);
       const [keySlot, tagSlot] = await Promise.all(
-        [key, tag].map(async (text) => (await cli(ports[0]!, 'CLUSTER', 'KEYSLOT', text)).trim()),
+        [key, tag].map(async (text) =>
+          (await redisCli(ports[0]!, 'CLUSTER', 'KEYSLOT', text)).trim(),
+        ),
       );
       expect(keySlot, scope).toBe(tagSlot);
     }
@@ -104,7 +94,7 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
     expect(first).toEqual(scopes.map(() => ({ first: 1, last: 2 })));
     expect(second).toEqual(scopes.map(() => 3));
     for (const port of ports) {
-      const keys = (await cli(port, '--scan', '--pattern', `seqline:seq:{spread:${tag}:*`))
+      const keys = (await redisCli(port, '--scan', '--pattern', `seqline:seq:{spread:${tag}:*`))
         .split('\n')
         .filter(Boolean);
       // Roughly a third each; every master owns some, so routing really happened.
@@ -155,10 +145,9 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
       const total = 4 * perWorker;
       const children = Array.from({ length: 4 }, (_, id) =>
         startInsertWorker({
-          root,
           id,
           driver: id % 2 === 0 ? 'ioredis' : 'node-redis',
-          seeds,
+          redis: { clusterSeeds: seeds },
           postgresUrl: POSTGRES_URL,
           table,
           constraint,
@@ -178,7 +167,7 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
         await sleep(5);
         rowsAtFlush = await countRows();
       }
-      await Promise.all(ports.map((port) => cli(port, 'FLUSHALL')));
+      await Promise.all(ports.map((port) => redisCli(port, 'FLUSHALL')));
       const reports = await Promise.all(children.map((child) => child.result));
       console.log(
         `[redis cluster] rows at FLUSHALL: ${rowsAtFlush}; retries: ${reports.reduce((n, r) => n + r.retries, 0)}`,
@@ -196,183 +185,3 @@ describe.runIf(ready)('redis allocator on a 3-node Redis Cluster', () => {
     });
   });
 });
-
-// ---------------------------------------------------------------------------
-
-interface InsertWorkerConfig {
-  root: string;
-  id: number;
-  driver: 'ioredis' | 'node-redis';
-  seeds: string;
-  postgresUrl: string;
-  table: string;
-  constraint: string;
-  scopes: string[];
-  count: number;
-  loops: number;
-  pauseMs: number;
-  holdMs: number;
-}
-
-/**
- * One app instance on the cluster: its own cluster client and pg pool,
- * `loops` concurrent handlers storing rows through insertWithSequence with
- * floor = SELECT MAX(sequence). Prints `{"inserted":n,"retries":n}`.
- */
-const INSERT_WORKER = /* js */ `
-const cfg = JSON.parse(process.env.SEQLINE_WORKER);
-const { createRedisAllocator } = await import(cfg.root + '/src/redis/index.ts');
-const { insertWithSequence } = await import(cfg.root + '/src/server/index.ts');
-const { isPostgresUniqueViolation } = await import(cfg.root + '/src/sql/index.ts');
-const { default: pg } = await import('pg');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const nodes = cfg.seeds.split(',').map((seed) => ({ host: seed.split(':')[0], port: Number(seed.split(':')[1]) }));
-
-let client;
-let close;
-if (cfg.driver === 'ioredis') {
-  const { Cluster } = await import('ioredis');
-  client = new Cluster(nodes);
-  close = () => client.disconnect();
-} else {
-  const { createCluster } = await import('redis');
-  client = await createCluster({ rootNodes: nodes.map((n) => ({ url: 'redis://' + n.host + ':' + n.port })) }).connect();
-  close = () => client.destroy();
-}
-const pool = new pg.Pool({ connectionString: cfg.postgresUrl, max: cfg.loops });
-const allocator = createRedisAllocator({
-  client,
-  floor: async (scope) =>
-    (await pool.query('SELECT MAX(sequence) AS max FROM ' + cfg.table + ' WHERE scope = $1', [scope])).rows[0].max,
-});
-const stats = { inserted: 0, retries: 0 };
-let next = 0;
-async function handler() {
-  for (let i = next++; i < cfg.count; i = next++) {
-    const spread = cfg.scopes.length - 1;
-    const scope = i % 2 === 0 ? cfg.scopes[0] : cfg.scopes[1 + ((i + cfg.id * 13) % spread)];
-    const { attempts } = await insertWithSequence({
-      allocator,
-      scope,
-      insert: async (sequence) => {
-        await sleep(Math.random() * cfg.holdMs);
-        return pool.query('INSERT INTO ' + cfg.table + ' (scope, sequence) VALUES ($1, $2)', [scope, sequence]);
-      },
-      isUniqueViolation: (error) => isPostgresUniqueViolation(error, cfg.constraint),
-      reseed: (s) => allocator.reseed(s),
-    });
-    stats.retries += attempts - 1;
-    stats.inserted++;
-    await sleep(cfg.pauseMs);
-  }
-}
-await Promise.all(Array.from({ length: cfg.loops }, handler));
-process.stdout.write(JSON.stringify(stats) + '\\n');
-await pool.end();
-close();
-`;
-
-const running = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-function startInsertWorker(config: InsertWorkerConfig): {
-  result: Promise<{ inserted: number; retries: number }>;
-} {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '--eval', INSERT_WORKER],
-    {
-      cwd: config.root,
-      env: { ...process.env, SEQLINE_WORKER: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-  const result = new Promise<{ inserted: number; retries: number }>((resolvePromise, reject) => {
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      if (code === 0) resolvePromise(JSON.parse(stdout.trim().split('\n').at(-1)!));
-      else
-        reject(
-          new Error(`worker ${config.id} (${config.driver}) exited ${code ?? signal}: ${stderr}`),
-        );
-    });
-  });
-  return { result };
-}
-
-async function cli(port: number, ...args: string[]): Promise<string> {
-  return (await run('redis-cli', ['-p', String(port), ...args])).stdout;
-}
-
-async function startClusterNode(port: number, dir: string): Promise<ChildProcess> {
-  // biome-ignore format: one flag per pair reads best
-  const child = spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-    '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--daemonize', 'no',
-  ], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && child.exitCode === null; i++) {
-    if ((await cli(port, 'PING').catch(() => '')).trim() === 'PONG') return child;
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`[seqline tests] cluster node on port ${port} did not start`);
-}
-
-async function waitForClusterOk(ports: number[]): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const infos = await Promise.all(ports.map((port) => cli(port, 'CLUSTER', 'INFO')));
-    if (infos.every((info) => info.includes('cluster_state:ok'))) return;
-    await sleep(50);
-  }
-  throw new Error(`[seqline tests] cluster on ${ports.join(',')} never reached cluster_state:ok`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** `count` free loopback ports whose cluster bus ports (port + 10000) are free too. */
-async function freeClusterPorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < 50 && ports.length < count; i++) {
-    const port = await listenOnce(0);
-    if (port > 55_000 || ports.includes(port)) continue;
-    if ((await listenOnce(port + 10_000).catch(() => 0)) === port + 10_000) ports.push(port);
-  }
-  if (ports.length < count) throw new Error('[seqline tests] no free ports for the cluster');
-  return ports;
-}
-
-function listenOnce(port: number): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(port, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolvePromise(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolvePromise) => setTimeout(resolvePromise, ms));
-}
