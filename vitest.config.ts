@@ -9,7 +9,15 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**'],
+          exclude: ['test/services/**', 'test/react/**'],
+        },
+      },
+      {
+        // seqline/react in a DOM, on the React 19 the package is developed with.
+        test: {
+          name: 'jsdom',
+          environment: 'jsdom',
+          include: ['test/react/**/*.test.{ts,tsx}'],
         },
       },
       {

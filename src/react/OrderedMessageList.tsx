@@ -1,0 +1,200 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  type ComponentPropsWithoutRef,
+  type ElementType,
+  memo,
+  type ReactNode,
+  useCallback,
+  useMemo,
+  useSyncExternalStore,
+} from 'react';
+import { discardOptimistic, type SequenceGap, type TimelineMessage } from '../index';
+import { type ConversationStore, getConversationStore } from './conversationStore';
+import { type MessagesQueryInput, messagesQueryOptions } from './messagesQueryOptions';
+
+/** What the row render prop gets for one message. */
+export interface MessageRowProps {
+  message: TimelineMessage;
+  /** The row's React key: `clientId ?? id`. It does not change when the message is confirmed. */
+  messageKey: string;
+  /** Sent, not yet confirmed by the server. */
+  isPending: boolean;
+  /** Content is arriving. */
+  isStreaming: boolean;
+  /** The send (or the reply) failed. */
+  isFailed: boolean;
+  /** For a failed send: re-send it with the same `clientId` (present once `useSendMessage` has failed it). */
+  retry?: () => void;
+  /** For a failed send: remove it. */
+  discard?: () => void;
+}
+
+/** Props of `OrderedMessageList`. */
+export type OrderedMessageListProps<As extends ElementType = 'div'> = {
+  conversationId: string;
+  /**
+   * Renders one message. Rows re-render only when their own message
+   * changes; keep this function stable (`useCallback`) so that a list
+   * re-render (a new message) does not re-render every row.
+   * @default a row showing the content and its pending, streaming or failed (Retry) state
+   */
+  renderMessage?: (row: MessageRowProps) => ReactNode;
+  /**
+   * Renders a missing range of messages, where it belongs in the order.
+   * @default a "Loading messages from–to…" status line
+   */
+  renderGap?: (gap: SequenceGap) => ReactNode;
+  /**
+   * How to load history (the same options as `useMessages`). The list loads
+   * it itself but never re-renders for the query's state: the messages
+   * reach it through the timeline.
+   * @default {} (the default fetcher on the same origin)
+   */
+  history?: MessagesQueryInput;
+  /** Shown when the conversation has no messages. */
+  empty?: ReactNode;
+  /**
+   * The element (or component) that wraps the rows.
+   * @default 'div'
+   */
+  as?: As;
+} & Omit<ComponentPropsWithoutRef<As>, 'children' | 'as'>;
+
+/**
+ * Renders a conversation in order, one row per message, keyed by
+ * `clientId ?? id`. The list subscribes to the order only and each row to
+ * its own message, so a streamed token re-renders one row — not the list,
+ * not the other rows — whatever the list's length. Use it under the same
+ * `QueryClient` as `useMessages`, `useSendMessage` and `useMessageStream`.
+ *
+ * @example
+ * <OrderedMessageList
+ *   conversationId="c1"
+ *   renderMessage={({ message, isFailed, retry }) => (
+ *     <p>{message.content}{isFailed && <button onClick={retry}>Retry</button>}</p>
+ *   )}
+ * />
+ */
+export function OrderedMessageList<As extends ElementType = 'div'>(
+  props: OrderedMessageListProps<As>,
+): ReactNode {
+  const {
+    conversationId,
+    renderMessage = defaultRow,
+    renderGap = defaultGap,
+    history,
+    empty,
+    as,
+    ...rest
+  } = props;
+  const store = getConversationStore(useQueryClient(), conversationId);
+  useQuery({ ...messagesQueryOptions(conversationId, history), notifyOnChangeProps: [] });
+  const keys = useSyncExternalStore(
+    store.subscribe,
+    () => store.getTimeline().keys,
+    () => store.getTimeline().keys,
+  );
+  const gaps = useSyncExternalStore(
+    store.subscribe,
+    () => store.getTimeline().gaps,
+    () => store.getTimeline().gaps,
+  );
+  // Which key each gap sits before: only walked when there are gaps (not on streamed tokens).
+  const gapBefore = useMemo(() => {
+    const at = new Map<string, SequenceGap>();
+    if (gaps.length === 0) return at;
+    const timeline = store.getTimeline();
+    let next = 0;
+    for (const key of keys) {
+      const sequence = timeline.get(key)?.sequence;
+      while (sequence != null && next < gaps.length && gaps[next]!.to < sequence)
+        at.set(key, gaps[next++]!);
+    }
+    return at;
+  }, [store, keys, gaps]);
+  const Container: ElementType = as ?? 'div';
+  const rows: ReactNode[] = [];
+  for (const key of keys) {
+    const gap = gapBefore.get(key);
+    if (gap) rows.push(<GapRow key={`gap:${gap.from}-${gap.to}`} gap={gap} render={renderGap} />);
+    rows.push(<Row key={key} store={store} messageKey={key} render={renderMessage} />);
+  }
+  return <Container {...rest}>{rows.length > 0 ? rows : empty}</Container>;
+}
+
+// ---------------------------------------------------------------------------
+
+interface RowProps {
+  store: ConversationStore;
+  messageKey: string;
+  render: (row: MessageRowProps) => ReactNode;
+}
+
+const Row = memo(function Row({ store, messageKey, render }: RowProps) {
+  const subscribe = useCallback(
+    (listener: () => void) => store.subscribeKey(messageKey, listener),
+    [store, messageKey],
+  );
+  const read = () => store.getTimeline().get(messageKey);
+  const message = useSyncExternalStore(subscribe, read, read);
+  if (!message) return null;
+  const isFailed = message.status === 'failed';
+  const unconfirmed = message.sequence === null;
+  return render({
+    message,
+    messageKey,
+    isPending: unconfirmed && message.status === 'pending',
+    isStreaming: message.status === 'streaming',
+    isFailed,
+    retry: isFailed && unconfirmed ? store.getRetry(messageKey) : undefined,
+    discard:
+      isFailed && unconfirmed
+        ? () => store.update((t) => discardOptimistic(t, messageKey))
+        : undefined,
+  });
+});
+
+const GapRow = memo(function GapRow({
+  gap,
+  render,
+}: {
+  gap: SequenceGap;
+  render: (gap: SequenceGap) => ReactNode;
+}) {
+  return render(gap);
+});
+
+function defaultRow({
+  message,
+  isPending,
+  isStreaming,
+  isFailed,
+  retry,
+}: MessageRowProps): ReactNode {
+  return (
+    <div data-seqline-row="" data-role={message.role} data-status={message.status}>
+      {message.content}
+      {isPending && <small> Sending…</small>}
+      {isStreaming && <span aria-hidden="true">▍</span>}
+      {isFailed && (
+        <span role="alert">
+          {' '}
+          {message.error ?? 'Not sent'}
+          {retry && (
+            <button type="button" onClick={retry}>
+              Retry
+            </button>
+          )}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function defaultGap(gap: SequenceGap): ReactNode {
+  return (
+    <div role="status" data-seqline-gap="">
+      Loading messages {gap.from}–{gap.to}…
+    </div>
+  );
+}

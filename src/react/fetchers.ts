@@ -1,0 +1,147 @@
+import { type MessageRole, parseMessage, SeqlineError } from '../index';
+
+/** How the default fetchers reach the server (the wire protocol in DESIGN.md). */
+export interface FetchOptions {
+  /**
+   * Prefix of every URL, e.g. `'https://api.example.com'` or `'/api'`.
+   * @default '' (same origin)
+   */
+  baseUrl?: string;
+  /**
+   * The `fetch` to call, e.g. one that adds auth.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /** Extra headers on every request (auth, tenancy, …). */
+  headers?: Record<string, string>;
+}
+
+/** One history request: `GET {base}/conversations/:id/messages?after=&limit=`. */
+export interface FetchMessagesParams {
+  conversationId: string;
+  /** Return messages with a sequence above this one. */
+  after: number;
+  /** At most this many, ascending. */
+  limit: number;
+  signal?: AbortSignal;
+}
+
+/** Loads one page of history, ascending by sequence. Each message is validated by the caller. */
+export type FetchMessages = (params: FetchMessagesParams) => Promise<readonly unknown[]>;
+
+/** One send: `POST {base}/conversations/:id/messages`, idempotent on `clientId`. */
+export interface PostMessageParams {
+  conversationId: string;
+  clientId: string;
+  role: MessageRole;
+  content: string;
+  /** Extra fields of the draft (attachments, metadata, …), sent in the body as they are. */
+  extra?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** What a send returns: the stored message and, optionally, the assistant reply's placeholder. */
+export interface PostMessageResult {
+  message: unknown;
+  reply?: unknown;
+}
+
+/** Sends one message; resolves with the server's stored copy. */
+export type PostMessage = (params: PostMessageParams) => Promise<PostMessageResult>;
+
+/** `{base}/conversations/:id` with the id URL-encoded. */
+export function conversationUrl(conversationId: string, options: FetchOptions = {}): string {
+  return `${options.baseUrl ?? ''}/conversations/${encodeURIComponent(conversationId)}`;
+}
+
+/**
+ * The default history fetcher: `GET …/messages?after=&limit=` → `{ messages }`.
+ *
+ * @example
+ * const fetchMessages = createFetchMessages({ baseUrl: '/api' });
+ */
+export function createFetchMessages(options: FetchOptions = {}): FetchMessages {
+  return async ({ conversationId, after, limit, signal }) => {
+    const url = `${conversationUrl(conversationId, options)}/messages?after=${after}&limit=${limit}`;
+    const body = await request(options, url, { signal });
+    const messages = (body as { messages?: unknown })?.messages;
+    if (!Array.isArray(messages)) {
+      throw new SeqlineError(`[seqline] [react] GET ${url} did not return { messages: [...] }`);
+    }
+    return messages;
+  };
+}
+
+/**
+ * The default send: `POST …/messages` with `{ clientId, role, content }` →
+ * `{ message, reply? }`.
+ *
+ * @example
+ * const postMessage = createPostMessage({ baseUrl: '/api' });
+ */
+export function createPostMessage(options: FetchOptions = {}): PostMessage {
+  return async ({ conversationId, clientId, role, content, extra, signal }) => {
+    const url = `${conversationUrl(conversationId, options)}/messages`;
+    const body = await request(options, url, {
+      method: 'POST',
+      body: JSON.stringify({ ...extra, clientId, role, content }),
+      signal,
+    });
+    const result = body as Partial<PostMessageResult> | null;
+    if (!result || result.message === undefined) {
+      throw new SeqlineError(`[seqline] [react] POST ${url} did not return { message }`);
+    }
+    return result as PostMessageResult;
+  };
+}
+
+/**
+ * Every page of a conversation's history from `after` on, validated: pages
+ * of `pageSize` until one comes back short.
+ */
+export async function loadHistory(
+  fetchMessages: FetchMessages,
+  conversationId: string,
+  pageSize: number,
+  signal?: AbortSignal,
+): Promise<{ messages: ReturnType<typeof parseMessage>[] }> {
+  const messages: ReturnType<typeof parseMessage>[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await fetchMessages({ conversationId, after, limit: pageSize, signal });
+    for (const item of page) messages.push(parseMessage(item));
+    const last = messages.at(-1)?.sequence;
+    // A short page, or one that does not move forward, is the end.
+    if (page.length < pageSize || last == null || last <= after) return { messages };
+    after = last;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+async function request(options: FetchOptions, url: string, init: RequestInit): Promise<unknown> {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      ...init,
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        ...options.headers,
+      },
+    });
+  } catch (cause) {
+    if ((cause as Error)?.name === 'AbortError') throw cause;
+    throw new SeqlineError(
+      `[seqline] [react] ${init.method ?? 'GET'} ${url} failed: ${String(cause)}`,
+      { cause },
+    );
+  }
+  if (!response.ok) {
+    throw new SeqlineError(
+      `[seqline] [react] ${init.method ?? 'GET'} ${url} answered ${response.status}; check the server implements the seqline wire protocol`,
+    );
+  }
+  return response.json();
+}

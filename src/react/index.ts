@@ -1,0 +1,27 @@
+/**
+ * seqline/react: hooks and a list component over the seqline timeline,
+ * with TanStack Query for history and sends.
+ */
+export type { ConversationStore } from './conversationStore';
+export { getConversationStore, messagesQueryKey } from './conversationStore';
+export type { CreateEventSource, EventSourceLike, EventSourceMessage } from './eventSource';
+export { createFetchEventSource } from './eventSource';
+export type {
+  FetchMessages,
+  FetchMessagesParams,
+  FetchOptions,
+  PostMessage,
+  PostMessageParams,
+  PostMessageResult,
+} from './fetchers';
+export { createFetchMessages, createPostMessage } from './fetchers';
+export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
+export { messagesQueryOptions } from './messagesQueryOptions';
+export type { MessageRowProps, OrderedMessageListProps } from './OrderedMessageList';
+export { OrderedMessageList } from './OrderedMessageList';
+export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
+export { useMessageStream } from './useMessageStream';
+export type { UseMessagesOptions, UseMessagesResult } from './useMessages';
+export { useMessages } from './useMessages';
+export type { SendInput, UseSendMessageOptions, UseSendMessageResult } from './useSendMessage';
+export { useSendMessage } from './useSendMessage';
