@@ -6,3 +6,15 @@ export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './inse
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
+export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
+export { createEventLog, createStreamHub } from './stream/eventLog';
+export type { NodeRequestLike, NodeResponseLike } from './stream/node';
+export { sendResponse, toNodeHandler } from './stream/node';
+export type { SseStreamOptions } from './stream/sse';
+export {
+  createSseResponse,
+  createSseStream,
+  formatSseEvent,
+  readLastEventId,
+  SSE_HEADERS,
+} from './stream/sse';
