@@ -13,6 +13,7 @@ export default defineConfig({
     sql: 'src/sql/index.ts',
     redis: 'src/redis/index.ts',
     testing: 'src/testing/index.ts',
+    msw: 'src/msw/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

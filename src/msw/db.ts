@@ -1,0 +1,369 @@
+import { SeqlineError } from '../core/errors';
+import type { Message, MessageRole } from '../core/schemas';
+import type { SequenceAllocator } from '../server/allocator';
+import { createMemoryAllocator } from '../server/memory';
+import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
+import { between, createRandom, hashString, type Random } from './random';
+
+/** How the mock writes the assistant's reply to each user message. */
+export interface ReplyOptions {
+  /**
+   * The full reply text for a user message.
+   * @default a deterministic sentence derived from the message (same input, same words)
+   */
+  text?: (input: { conversationId: string; message: Message }) => string;
+  /**
+   * Characters per `delta` event.
+   * @default 4
+   */
+  chunkSize?: number;
+  /**
+   * Milliseconds between deltas (and before the first one).
+   * @default 5
+   */
+  intervalMs?: number;
+}
+
+/** A message to preload, as in `conversations: { c1: [{ role: 'user', content: 'Hi' }] }`. */
+export interface SeedMessage {
+  role: MessageRole;
+  content: string;
+  clientId?: string;
+  /** @default 'complete' */
+  status?: Message['status'];
+}
+
+/** Options for {@link createMockDb}. */
+export interface MockDbOptions {
+  /**
+   * Hands out the sequences. Pass your own to share one with other code, or
+   * to test the mock against a real backend.
+   * @default createMemoryAllocator()
+   */
+  allocator?: SequenceAllocator;
+  /**
+   * Seed for the generated reply text (and, in the handlers, for chaos), so
+   * a run repeats exactly.
+   * @default a random seed
+   */
+  seed?: number;
+  /**
+   * The scripted assistant reply streamed after each user message, or
+   * `false` for none (then a POST reserves one sequence, not two).
+   * @default {}
+   */
+  reply?: ReplyOptions | false;
+  /** Conversations to preload, stored in order with sequences 1, 2, … */
+  conversations?: Record<string, readonly SeedMessage[]>;
+  /**
+   * The clock for `createdAt`.
+   * @default () => new Date()
+   */
+  now?: () => Date;
+}
+
+/** What `send` stored (or found, on a repeat with the same clientId). */
+export interface SendResult {
+  message: Message;
+  /** The assistant reply placeholder reserved with the message, if any. */
+  reply?: Message;
+  /** `false` when this clientId had already been sent: nothing new was stored. */
+  created: boolean;
+}
+
+/** The body of a POST, already validated. */
+export interface SendInput {
+  clientId: string;
+  role: MessageRole;
+  content: string;
+}
+
+/**
+ * The mock server's state: the messages it stored (its truth), the stream
+ * log of every conversation, and the replies it is streaming.
+ */
+export interface MockDb {
+  /** The seed in use (given or drawn), to reproduce a failing run. */
+  readonly seed: number;
+  /** The stored messages of a conversation, ascending by sequence (copies). */
+  messages(conversationId: string): Message[];
+  /** Messages with `sequence > after`, ascending, at most `limit`. `version` reads an older snapshot (see `versions`). */
+  history(
+    conversationId: string,
+    query?: { after?: number; limit?: number; version?: number },
+  ): Message[];
+  /** How many past snapshots of the conversation are kept (for stale history chaos); the newest is `versions - 1`. */
+  versions(conversationId: string): number;
+  /**
+   * Stores a message as a POST would: idempotent on `clientId`; a user
+   * message reserves its reply's sequence with `nextRange(scope, 2)` and
+   * starts streaming the reply. Publishes `message` events for both.
+   */
+  send(conversationId: string, input: SendInput): Promise<SendResult>;
+  /**
+   * Stores a message without a POST, as if another client or a server job
+   * wrote it, and publishes it on the stream. No reply.
+   */
+  insert(conversationId: string, input: SeedMessage): Promise<Message>;
+  /** The stream log of a conversation. */
+  log(conversationId: string): EventLog;
+  /** The stream hub behind `log`, to pass to `createSseResponse` in your own handlers. */
+  readonly hub: StreamHub;
+  /** Resolves when no reply is streaming (all `status` events published). */
+  idle(): Promise<void>;
+  /** Stops every reply and forgets every message, log and counter (a memory allocator is cleared). */
+  reset(): void;
+}
+
+const REPLY_DEFAULTS = { chunkSize: 4, intervalMs: 5 };
+const KEPT_VERSIONS = 32;
+
+/**
+ * The state behind the msw handlers. `createMessageHandlers` makes one for
+ * you (as `handlers.db`); make your own to share it between handler sets.
+ *
+ * @example
+ * const db = createMockDb({ seed: 1, conversations: { c1: [{ role: 'user', content: 'Hi' }] } });
+ * const server = setupServer(historyHandler(db), sendHandler(db), streamHandler(db));
+ */
+export function createMockDb(options: MockDbOptions = {}): MockDb {
+  const allocator = options.allocator ?? createMemoryAllocator();
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const now = options.now ?? (() => new Date());
+  const reply = options.reply === false ? undefined : { ...REPLY_DEFAULTS, ...options.reply };
+  if (reply) assertReply(reply);
+  const replyText = options.reply === false ? undefined : options.reply?.text;
+  let hub = createStreamHub();
+
+  /** Per conversation: every snapshot kept (immutable arrays), newest last. */
+  const snapshots = new Map<string, Message[][]>();
+  /** `conversationId\0clientId` → the send that stored it (a promise, so concurrent repeats wait for the first). */
+  const byClientId = new Map<string, Promise<SendResult>>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let streaming = 0;
+  let idleWaiters: Array<() => void> = [];
+  let epoch = 0;
+
+  const current = (conversationId: string): Message[] =>
+    snapshots.get(conversationId)?.at(-1) ?? [];
+
+  /** Writes a new snapshot where `change` replaced or added messages. */
+  const commit = (conversationId: string, ...changed: Message[]) => {
+    const next = [...current(conversationId)];
+    for (const message of changed) {
+      const at = next.findIndex((m) => m.id === message.id);
+      if (at === -1) next.push(message);
+      else next[at] = message;
+    }
+    next.sort((a, b) => a.sequence! - b.sequence!);
+    const kept = snapshots.get(conversationId) ?? [];
+    kept.push(next);
+    if (kept.length > KEPT_VERSIONS) kept.shift();
+    snapshots.set(conversationId, kept);
+  };
+
+  const build = (
+    conversationId: string,
+    sequence: number,
+    input: SeedMessage,
+    createdAt: string,
+  ): Message => ({
+    id: `msg_${conversationId}_${sequence}`,
+    conversationId,
+    sequence,
+    createdAt,
+    ...(input.clientId === undefined ? {} : { clientId: input.clientId }),
+    role: input.role,
+    content: input.content,
+    status: input.status ?? 'complete',
+  });
+
+  const schedule = (fn: () => void, ms: number) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    // A forgotten reply must never keep a test process alive.
+    (timer as { unref?: () => void }).unref?.();
+    timers.add(timer);
+  };
+
+  const finishStreaming = () => {
+    streaming--;
+    if (streaming === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  };
+
+  const streamReply = (conversationId: string, placeholder: Message, text: string) => {
+    if (!reply) return;
+    const { chunkSize, intervalMs } = reply;
+    const started = epoch;
+    streaming++;
+    let message = placeholder;
+    const step = () => {
+      if (started !== epoch) return;
+      if (message.content.length < text.length) {
+        const offset = message.content.length;
+        const chunk = text.slice(offset, offset + chunkSize);
+        message = { ...message, content: message.content + chunk, status: 'streaming' };
+        commit(conversationId, message);
+        hub.publish(conversationId, { type: 'delta', messageId: message.id, offset, text: chunk });
+        schedule(step, intervalMs);
+        return;
+      }
+      message = { ...message, status: 'complete' };
+      commit(conversationId, message);
+      hub.publish(conversationId, { type: 'status', messageId: message.id, status: 'complete' });
+      finishStreaming();
+    };
+    schedule(step, intervalMs);
+  };
+
+  const store = async (conversationId: string, input: SendInput): Promise<SendResult> => {
+    const createdAt = now().toISOString();
+    const withReply = reply !== undefined && input.role === 'user';
+    const range = await allocator.nextRange(conversationId, withReply ? 2 : 1);
+    const message = build(conversationId, range.first, { ...input, status: 'complete' }, createdAt);
+    const placeholder = withReply
+      ? build(
+          conversationId,
+          range.last,
+          { role: 'assistant', content: '', status: 'pending' },
+          createdAt,
+        )
+      : undefined;
+    commit(conversationId, ...(placeholder ? [message, placeholder] : [message]));
+    hub.publish(conversationId, { type: 'message', message });
+    if (placeholder) {
+      hub.publish(conversationId, { type: 'message', message: placeholder });
+      const text =
+        replyText?.({ conversationId, message }) ?? defaultReply(seed, conversationId, message);
+      streamReply(conversationId, placeholder, text);
+    }
+    return placeholder
+      ? { message, reply: placeholder, created: true }
+      : { message, created: true };
+  };
+
+  const latest = (conversationId: string, id: string | undefined) =>
+    id === undefined ? undefined : current(conversationId).find((m) => m.id === id);
+
+  const db: MockDb = {
+    seed,
+    get hub() {
+      return hub;
+    },
+    messages: (conversationId) => current(conversationId).map((m) => ({ ...m })),
+    history(conversationId, query = {}) {
+      const kept = snapshots.get(conversationId) ?? [];
+      const version = query.version ?? kept.length - 1;
+      const snapshot = kept[Math.max(0, Math.min(version, kept.length - 1))] ?? [];
+      const after = query.after ?? 0;
+      const found = snapshot.filter((m) => m.sequence! > after);
+      return (query.limit === undefined ? found : found.slice(0, query.limit)).map((m) => ({
+        ...m,
+      }));
+    },
+    versions: (conversationId) => snapshots.get(conversationId)?.length ?? 0,
+    async send(conversationId, input) {
+      const key = `${conversationId}\0${input.clientId}`;
+      const earlier = byClientId.get(key);
+      if (earlier) {
+        const first = await earlier;
+        // The latest state: the reply may have streamed on since the first response.
+        const message = latest(conversationId, first.message.id) ?? first.message;
+        const replyNow = latest(conversationId, first.reply?.id);
+        return replyNow
+          ? { message, reply: replyNow, created: false }
+          : { message, created: false };
+      }
+      const pending = store(conversationId, input);
+      byClientId.set(key, pending);
+      // A failed store (a bad scope) must not poison the clientId for a corrected retry.
+      pending.catch(() => byClientId.delete(key));
+      return pending;
+    },
+    async insert(conversationId, input) {
+      const sequence = await allocator.next(conversationId);
+      const message = build(conversationId, sequence, input, now().toISOString());
+      commit(conversationId, message);
+      hub.publish(conversationId, { type: 'message', message });
+      return { ...message };
+    },
+    log: (conversationId) => hub.log(conversationId),
+    idle: () =>
+      streaming === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)),
+    reset() {
+      epoch++;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      snapshots.clear();
+      byClientId.clear();
+      hub = createStreamHub();
+      (allocator as { clear?: () => void }).clear?.();
+      streaming = 0;
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    },
+  };
+
+  for (const [conversationId, seeded] of Object.entries(options.conversations ?? {})) {
+    preload(conversationId, seeded);
+  }
+  return db;
+
+  function preload(conversationId: string, seeded: readonly SeedMessage[]) {
+    // Synchronous on purpose, so handlers answer with the data from the first request:
+    // the sequences come from a private count and the allocator is advanced to match.
+    const createdAt = now().toISOString();
+    const messages = seeded.map((input, index) =>
+      build(conversationId, index + 1, input, createdAt),
+    );
+    if (messages.length === 0) return;
+    commit(conversationId, ...messages);
+    for (const message of messages) {
+      if (message.clientId !== undefined) {
+        byClientId.set(
+          `${conversationId}\0${message.clientId}`,
+          Promise.resolve({ message, created: true }),
+        );
+      }
+    }
+    void allocator.nextRange(conversationId, messages.length);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const WORDS =
+  'the order of messages stays stable across refresh retry and reconnect because every message carries a sequence from the server so streamed text lands in its own row'.split(
+    ' ',
+  );
+
+/** Same conversation, sequence and content, same words: for a seed, runs repeat exactly. */
+function defaultReply(seed: number, conversationId: string, message: Message): string {
+  const random: Random = createRandom(
+    hashString(`${seed}\0${conversationId}\0${message.sequence}\0${message.content}`),
+  );
+  const count = between(random, 6, 14);
+  const words = Array.from({ length: count }, () => WORDS[between(random, 0, WORDS.length - 1)]!);
+  const quoted = message.content.length > 24 ? `${message.content.slice(0, 24)}…` : message.content;
+  return `Re "${quoted}": ${words.join(' ')}.`;
+}
+
+function assertReply(reply: { chunkSize: number; intervalMs: number }): void {
+  if (!Number.isSafeInteger(reply.chunkSize) || reply.chunkSize < 1) {
+    throw new SeqlineError(
+      `[seqline] [msw] reply.chunkSize must be a positive integer, got ${reply.chunkSize}`,
+    );
+  }
+  if (!Number.isFinite(reply.intervalMs) || reply.intervalMs < 0) {
+    throw new SeqlineError(
+      `[seqline] [msw] reply.intervalMs must be 0 or more milliseconds, got ${reply.intervalMs}`,
+    );
+  }
+}

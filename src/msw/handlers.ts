@@ -1,0 +1,356 @@
+import { delay, type HttpHandler, HttpResponse, http } from 'msw';
+import { messageRoleSchema } from '../core/schemas';
+import { SequenceAllocatorError } from '../server/errors';
+import { createSseResponse } from '../server/stream/sse';
+import {
+  type ChaosOptions,
+  chaoticSource,
+  createDeliveryTracker,
+  type DeliveryTracker,
+  drawLatency,
+  type ResolvedChaos,
+  resolveChaos,
+} from './chaos';
+import { createMockDb, type MockDb, type MockDbOptions, type SendInput } from './db';
+import { createRandom, hashString, type Random } from './random';
+
+/** Options shared by every handler factory. */
+export interface EndpointOptions {
+  /**
+   * Prefix of the routes. A path (`'/api'`) or nothing matches any origin,
+   * so the same handlers serve jsdom (relative URLs) and Node (absolute
+   * ones); a full URL (`'https://api.example.com'`) matches only that origin.
+   * @default '' (routes are `* /conversations/:id/…`)
+   */
+  baseUrl?: string;
+  /**
+   * Races to reproduce; `true` turns every one on at its default.
+   * @default none
+   */
+  chaos?: ChaosOptions | boolean;
+  /**
+   * Seed for the chaos draws.
+   * @default the db's seed
+   */
+  seed?: number;
+  /**
+   * Milliseconds between keep-alive comments on the stream; `0` for none.
+   * @default 15000
+   */
+  keepAliveMs?: number;
+}
+
+/** What `createMessageHandlers` takes: the db's options and the endpoints' options. */
+export interface MessageHandlersOptions extends MockDbOptions, Omit<EndpointOptions, 'seed'> {}
+
+/**
+ * The handlers, ready to spread into `setupServer(...handlers)` /
+ * `setupWorker(...handlers)`, plus the state behind them and factories for
+ * `server.use()` overrides that share that state.
+ */
+export type MessageHandlers = HttpHandler[] & {
+  /** The mock server's truth: `handlers.db.messages(conversationId)`. */
+  readonly db: MockDb;
+  /** A history handler on the same db, e.g. with other chaos for one test. */
+  history(overrides?: EndpointOptions): HttpHandler;
+  /** A send handler on the same db. */
+  send(overrides?: EndpointOptions): HttpHandler;
+  /** A stream handler on the same db. */
+  stream(overrides?: EndpointOptions): HttpHandler;
+  /** The URLs the handlers answer (with a path `baseUrl`, relative to any origin). */
+  urls: { messages(conversationId: string): string; stream(conversationId: string): string };
+};
+
+/**
+ * msw 2 handlers implementing seqline's wire protocol on an in-memory
+ * server whose sequences come from a real `SequenceAllocator` (memory by
+ * default), so the mock orders messages exactly as production does:
+ *
+ * - `GET  {base}/conversations/:id/messages?after=&limit=` → `{ messages }`, ascending
+ * - `POST {base}/conversations/:id/messages` `{ clientId, role, content }` →
+ *   `201 { message, reply? }`; a repeated clientId → `200` with the same message
+ * - `GET  {base}/conversations/:id/stream` → SSE with `id:` cursors, resuming
+ *   after `Last-Event-ID`, streaming a scripted assistant reply as deltas
+ *
+ * @example
+ * const handlers = createMessageHandlers({ seed: 1, chaos: { duplicates: 0.3 } });
+ * const server = setupServer(...handlers);
+ * // …
+ * expect(rendered).toEqual(handlers.db.messages('c1').map((m) => m.content));
+ */
+export function createMessageHandlers(options: MessageHandlersOptions = {}): MessageHandlers {
+  const db = createMockDb(options);
+  const shared = trackerFor(db);
+  const base: EndpointOptions = {
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    ...(options.chaos === undefined ? {} : { chaos: options.chaos }),
+    ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+    seed: db.seed,
+  };
+  const merge = (overrides?: EndpointOptions) => ({ ...base, ...overrides });
+  const prefix = routePrefix(options.baseUrl);
+  const url = (conversationId: string) =>
+    `${prefix.startsWith('*') ? prefix.slice(1) : prefix}/conversations/${encodeURIComponent(conversationId)}`;
+  const handlers = [
+    makeHistory(db, base, 'history'),
+    makeSend(db, base, shared, 'send'),
+    makeStream(db, base, shared, 'stream'),
+  ];
+  return Object.assign(handlers, {
+    db,
+    history: (overrides?: EndpointOptions) => makeHistory(db, merge(overrides), 'history'),
+    send: (overrides?: EndpointOptions) => makeSend(db, merge(overrides), shared, 'send'),
+    stream: (overrides?: EndpointOptions) => makeStream(db, merge(overrides), shared, 'stream'),
+    urls: {
+      messages: (conversationId: string) => `${url(conversationId)}/messages`,
+      stream: (conversationId: string) => `${url(conversationId)}/stream`,
+    },
+  });
+}
+
+/**
+ * `GET {base}/conversations/:id/messages?after=&limit=` on `db`.
+ *
+ * @example
+ * server.use(historyHandler(handlers.db, { chaos: { staleHistory: 1 } }));
+ */
+export function historyHandler(db: MockDb, options: EndpointOptions = {}): HttpHandler {
+  return makeHistory(db, options, 'history');
+}
+
+/**
+ * `POST {base}/conversations/:id/messages` on `db`. Pair it with a
+ * `streamHandler` from the same call site to get echo-before-response chaos
+ * (they then share a tracker through `createMessageHandlers`).
+ *
+ * @example
+ * server.use(sendHandler(handlers.db, { chaos: { latency: [50, 100] } }));
+ */
+export function sendHandler(db: MockDb, options: EndpointOptions = {}): HttpHandler {
+  return makeSend(db, options, trackerFor(db), 'send');
+}
+
+/**
+ * `GET {base}/conversations/:id/stream` on `db`: SSE, resumable with `Last-Event-ID`.
+ *
+ * @example
+ * server.use(streamHandler(handlers.db, { chaos: { drops: 0.2 } }));
+ */
+export function streamHandler(db: MockDb, options: EndpointOptions = {}): HttpHandler {
+  return makeStream(db, options, trackerFor(db), 'stream');
+}
+
+// ---------------------------------------------------------------------------
+
+interface Shared {
+  tracker: DeliveryTracker;
+}
+
+/** Standalone factories on one db share a tracker, so echo-first chaos sees their streams. */
+const trackers = new WeakMap<MockDb, Shared>();
+function trackerFor(db: MockDb): Shared {
+  let shared = trackers.get(db);
+  if (!shared) {
+    shared = { tracker: createDeliveryTracker() };
+    trackers.set(db, shared);
+  }
+  return shared;
+}
+
+/** How long an echo-first POST waits for the stream at most, so a stalled client cannot hang it. */
+const ECHO_TIMEOUT_MS = 1_000;
+
+interface Endpoint {
+  chaos: ResolvedChaos;
+  random: Random;
+  path: string;
+}
+
+function endpoint(db: MockDb, options: EndpointOptions, name: string, path: string): Endpoint {
+  return {
+    chaos: resolveChaos(options.chaos),
+    // Each endpoint draws from its own stream, so adding traffic on one does not reshuffle the others.
+    random: createRandom(hashString(`${options.seed ?? db.seed}\0${name}`)),
+    path: `${routePrefix(options.baseUrl)}/conversations/:conversationId/${path}`,
+  };
+}
+
+function makeHistory(db: MockDb, options: EndpointOptions, name: string): HttpHandler {
+  const { chaos, random, path } = endpoint(db, options, name, 'messages');
+  return http.get(path, async ({ request, params }) => {
+    await wait(drawLatency(chaos, random));
+    const conversationId = String(params.conversationId);
+    const query = new URL(request.url).searchParams;
+    const after = readInteger(query.get('after'), 0);
+    const limit = readInteger(query.get('limit'), 1);
+    if (after === INVALID) {
+      return errorResponse(
+        400,
+        'INVALID_QUERY',
+        '`after` must be a sequence: an integer of 0 or more. Omit it for the start',
+      );
+    }
+    if (limit === INVALID) {
+      return errorResponse(
+        400,
+        'INVALID_QUERY',
+        '`limit` must be an integer of 1 or more. Omit it for every message',
+      );
+    }
+    const versions = db.versions(conversationId);
+    let version: number | undefined;
+    if (versions > 1 && chaos.staleHistory > 0 && random() < chaos.staleHistory) {
+      // One of the last few snapshots, never the newest: a refetch that raced later writes.
+      version = versions - 1 - Math.min(versions - 1, 1 + Math.floor(random() * 8));
+    }
+    const messages = db.history(conversationId, {
+      ...(after === undefined ? {} : { after }),
+      ...(limit === undefined ? {} : { limit }),
+      ...(version === undefined ? {} : { version }),
+    });
+    return HttpResponse.json({ messages });
+  });
+}
+
+function makeSend(db: MockDb, options: EndpointOptions, shared: Shared, name: string): HttpHandler {
+  const { chaos, random, path } = endpoint(db, options, name, 'messages');
+  return http.post(path, async ({ request, params }) => {
+    await wait(drawLatency(chaos, random));
+    const conversationId = String(params.conversationId);
+    let body: unknown;
+    try {
+      body = await request.json();
+    } catch {
+      return errorResponse(
+        400,
+        'INVALID_JSON',
+        'the body must be JSON: { clientId, role, content }',
+      );
+    }
+    const input = readSendInput(body);
+    if (typeof input === 'string') return errorResponse(400, 'INVALID_MESSAGE', input);
+    let result: Awaited<ReturnType<MockDb['send']>>;
+    try {
+      result = await db.send(conversationId, input);
+    } catch (error) {
+      if (error instanceof SequenceAllocatorError && error.code === 'INVALID_SCOPE') {
+        return errorResponse(400, 'INVALID_CONVERSATION', error.message);
+      }
+      throw error;
+    }
+    const { message, reply, created } = result;
+    if (!created && (message.role !== input.role || message.content !== input.content)) {
+      return errorResponse(
+        409,
+        'CLIENT_ID_CONFLICT',
+        `clientId "${input.clientId}" was already used for a different message; generate a new clientId for new content`,
+      );
+    }
+    if (created && chaos.echoBeforeResponse > 0 && random() < chaos.echoBeforeResponse) {
+      const log = db.log(conversationId);
+      // The message events are the last ones this send published (deltas start a tick later).
+      const lastOwn = log
+        .entries()
+        .findLast(
+          (entry) =>
+            entry.event.type === 'message' && entry.event.message.id === (reply ?? message).id,
+        );
+      if (lastOwn)
+        await shared.tracker.waitFor(conversationId, Number(lastOwn.id), ECHO_TIMEOUT_MS);
+      // One more turn so the client reads the echo before this response.
+      await wait(1);
+    }
+    return HttpResponse.json(reply ? { message, reply } : { message }, {
+      status: created ? 201 : 200,
+    });
+  });
+}
+
+function makeStream(
+  db: MockDb,
+  options: EndpointOptions,
+  shared: Shared,
+  name: string,
+): HttpHandler {
+  const { chaos, random, path } = endpoint(db, options, name, 'stream');
+  return http.get(path, async ({ request, params }) => {
+    await wait(drawLatency(chaos, random));
+    const conversationId = String(params.conversationId);
+    const { tracker } = shared;
+    tracker.open(conversationId);
+    let open = true;
+    const closed = () => {
+      if (!open) return;
+      open = false;
+      tracker.close(conversationId);
+    };
+    request.signal.addEventListener('abort', closed, { once: true });
+    const source = chaoticSource(db.log(conversationId), chaos, random, (position) =>
+      tracker.delivered(conversationId, position),
+    );
+    return createSseResponse({
+      request,
+      source: {
+        subscribe(after, sink) {
+          const stop = source.subscribe(after, {
+            send: sink.send,
+            close() {
+              closed();
+              sink.close();
+            },
+          });
+          return () => {
+            closed();
+            stop();
+          };
+        },
+      },
+      ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
+    });
+  });
+}
+
+const INVALID = Symbol('invalid');
+
+function readInteger(value: string | null, min: number): number | undefined | typeof INVALID {
+  if (value === null || value === '') return undefined;
+  if (!/^[0-9]{1,15}$/.test(value)) return INVALID;
+  const number = Number(value);
+  return number >= min ? number : INVALID;
+}
+
+function readSendInput(body: unknown): SendInput | string {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return 'the body must be an object: { clientId, role, content }';
+  }
+  const { clientId, role, content } = body as Record<string, unknown>;
+  if (typeof clientId !== 'string' || clientId.length === 0) {
+    return '`clientId` must be a non-empty string generated by the client (see createClientId())';
+  }
+  const parsedRole = messageRoleSchema.safeParse(role);
+  if (!parsedRole.success) return '`role` must be one of user, assistant, system, tool';
+  if (typeof content !== 'string') return '`content` must be a string';
+  return { clientId, role: parsedRole.data, content };
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return HttpResponse.json(
+    {
+      error: {
+        code,
+        message: message.startsWith('[seqline]') ? message : `[seqline] [msw] ${message}`,
+      },
+    },
+    { status },
+  );
+}
+
+function routePrefix(baseUrl: string | undefined): string {
+  const base = (baseUrl ?? '').replace(/\/+$/, '');
+  // A path prefix matches any origin: jsdom resolves relative URLs, Node needs absolute ones.
+  return base === '' || base.startsWith('/') ? `*${base}` : base;
+}
+
+function wait(ms: number): Promise<void> {
+  return ms > 0 ? delay(ms) : Promise.resolve();
+}

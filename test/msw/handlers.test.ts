@@ -1,0 +1,250 @@
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMessageHandlers, type MessageHandlers } from '../../src/msw/index';
+import { take } from './sseClient';
+
+const BASE = 'http://chat.test/api';
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+let counter = 0;
+/** A fresh mock and a fresh conversation per test. */
+function setup(options: Parameters<typeof createMessageHandlers>[0] = {}) {
+  const handlers = createMessageHandlers({ baseUrl: '/api', seed: 1, keepAliveMs: 0, ...options });
+  server.use(...handlers);
+  const id = `c${++counter}`;
+  return { handlers, id, ...routes(id) };
+}
+
+function routes(id: string) {
+  const messages = `${BASE}/conversations/${id}/messages`;
+  return {
+    messagesUrl: messages,
+    streamUrl: `${BASE}/conversations/${id}/stream`,
+    post: (body: unknown) =>
+      fetch(messages, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+  };
+}
+
+const send = (content: string, clientId = `client-${content}`) => ({
+  clientId,
+  role: 'user',
+  content,
+});
+
+function snapshot(handlers: MessageHandlers, id: string) {
+  return { messages: handlers.db.messages(id), events: handlers.db.log(id).lastId };
+}
+
+describe('POST messages', () => {
+  it('stores the message and reserves its reply with the next sequence', async () => {
+    const { handlers, id, post } = setup();
+    const response = await post(send('hello'));
+    expect(response.status).toBe(201);
+    const { message, reply } = await response.json();
+    expect(message).toMatchObject({
+      sequence: 1,
+      role: 'user',
+      content: 'hello',
+      clientId: 'client-hello',
+      conversationId: id,
+      status: 'complete',
+    });
+    expect(reply).toMatchObject({ sequence: 2, role: 'assistant', content: '', status: 'pending' });
+    await handlers.db.idle();
+    const truth = handlers.db.messages(id);
+    expect(truth.map((m) => m.sequence)).toEqual([1, 2]);
+    expect(truth[1]!.status).toBe('complete');
+    expect(truth[1]!.content.length).toBeGreaterThan(0);
+  });
+
+  it('is idempotent on clientId: a repeat returns the same message with 200', async () => {
+    const { handlers, id, post } = setup();
+    const first = await (await post(send('once'))).json();
+    const again = await post(send('once'));
+    expect(again.status).toBe(200);
+    const body = await again.json();
+    expect(body.message).toEqual(first.message);
+    expect(body.reply.id).toBe(first.reply.id);
+    expect(handlers.db.messages(id)).toHaveLength(2);
+  });
+
+  it('stores one message for concurrent repeats of one clientId', async () => {
+    const { handlers, id, post } = setup();
+    const responses = await Promise.all([
+      post(send('race')),
+      post(send('race')),
+      post(send('race')),
+    ]);
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+    const ids = await Promise.all(responses.map(async (r) => (await r.json()).message.id));
+    expect(new Set(ids).size).toBe(1);
+    expect(handlers.db.messages(id)).toHaveLength(2);
+  });
+
+  it('answers 409 when a clientId is reused for other content', async () => {
+    const { handlers, id, post } = setup();
+    await post(send('a', 'same'));
+    const response = await post(send('b', 'same'));
+    expect(response.status).toBe(409);
+    expect((await response.json()).error.code).toBe('CLIENT_ID_CONFLICT');
+    expect(handlers.db.messages(id)).toHaveLength(2);
+  });
+
+  it('reserves one sequence for a non-user message (no reply)', async () => {
+    const { handlers, id, post } = setup();
+    const { message, reply } = await (
+      await post({ clientId: 's', role: 'system', content: 'x' })
+    ).json();
+    expect(message.sequence).toBe(1);
+    expect(reply).toBeUndefined();
+    expect(handlers.db.messages(id)).toHaveLength(1);
+  });
+
+  it.each([
+    ['malformed JSON', '{"clientId":', 'INVALID_JSON'],
+    ['a missing clientId', { role: 'user', content: 'x' }, 'INVALID_MESSAGE'],
+    ['an empty clientId', { clientId: '', role: 'user', content: 'x' }, 'INVALID_MESSAGE'],
+    ['a bad role', { clientId: 'k', role: 'robot', content: 'x' }, 'INVALID_MESSAGE'],
+    ['non-string content', { clientId: 'k', role: 'user', content: 3 }, 'INVALID_MESSAGE'],
+    ['an array body', [], 'INVALID_MESSAGE'],
+  ])('rejects %s with 400 and changes nothing', async (_, body, code) => {
+    const { handlers, id, post } = setup();
+    await post(send('before'));
+    const before = snapshot(handlers, id);
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(/^\[seqline\] \[msw\] /);
+    expect(snapshot(handlers, id)).toEqual(before);
+  });
+});
+
+describe('GET messages', () => {
+  it('returns messages ascending, honouring after and limit', async () => {
+    const { id, messagesUrl } = setup({
+      reply: false,
+      conversations: {},
+    });
+    const { post } = routes(id);
+    for (const content of ['a', 'b', 'c', 'd', 'e']) await post(send(content));
+    const all = await (await fetch(messagesUrl)).json();
+    expect(all.messages.map((m: { sequence: number }) => m.sequence)).toEqual([1, 2, 3, 4, 5]);
+    const page = await (await fetch(`${messagesUrl}?after=2&limit=2`)).json();
+    expect(page.messages.map((m: { content: string }) => m.content)).toEqual(['c', 'd']);
+    const empty = await (await fetch(`${messagesUrl}?after=5`)).json();
+    expect(empty.messages).toEqual([]);
+  });
+
+  it('serves preloaded conversations', async () => {
+    const handlers = createMessageHandlers({
+      baseUrl: '/api',
+      conversations: {
+        seeded: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'hello' },
+        ],
+      },
+    });
+    server.use(...handlers);
+    const { messages } = await (await fetch(`${BASE}/conversations/seeded/messages`)).json();
+    expect(
+      messages.map((m: { content: string; sequence: number }) => [m.sequence, m.content]),
+    ).toEqual([
+      [1, 'hi'],
+      [2, 'hello'],
+    ]);
+    // The allocator was advanced past the preload.
+    const { message } = await (await routes('seeded').post(send('next'))).json();
+    expect(message.sequence).toBe(3);
+  });
+
+  it.each(['-1', 'x', '1.5'])('rejects after=%s with 400', async (after) => {
+    const { messagesUrl } = setup();
+    const response = await fetch(`${messagesUrl}?after=${after}`);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('INVALID_QUERY');
+  });
+
+  it('rejects limit=0 with 400', async () => {
+    const { messagesUrl } = setup();
+    expect((await fetch(`${messagesUrl}?limit=0`)).status).toBe(400);
+  });
+});
+
+describe('GET stream', () => {
+  it('streams the message events and the reply as deltas, with a cursor on each', async () => {
+    const { handlers, id, post, streamUrl } = setup();
+    await post(send('hi'));
+    await handlers.db.idle();
+    const total = Number(handlers.db.log(id).lastId);
+    const events = await take(streamUrl, total);
+    expect(events.map((e) => e.id)).toEqual(Array.from({ length: total }, (_, i) => String(i + 1)));
+    expect(events[0]!.event).toMatchObject({ type: 'message', message: { sequence: 1 } });
+    expect(events[1]!.event).toMatchObject({
+      type: 'message',
+      message: { sequence: 2, status: 'pending' },
+    });
+    const text = events
+      .filter((e) => e.event.type === 'delta')
+      .map((e) => e.event.text)
+      .join('');
+    const reply = handlers.db.messages(id)[1]!;
+    expect(text).toBe(reply.content);
+    expect(events.at(-1)!.event).toEqual({
+      type: 'status',
+      messageId: reply.id,
+      status: 'complete',
+    });
+  });
+
+  it('delivers live events to an open stream', async () => {
+    const { id, post, streamUrl } = setup({ reply: { intervalMs: 1, chunkSize: 100 } });
+    const pending = take(streamUrl, 4);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await post(send('live'));
+    const events = await pending;
+    expect(events.map((e) => e.event.type)).toEqual(['message', 'message', 'delta', 'status']);
+    expect((events[0]!.event.message as { conversationId: string }).conversationId).toBe(id);
+  });
+
+  it('resumes after Last-Event-ID, from the header or the query', async () => {
+    const { handlers, id, post, streamUrl } = setup();
+    await post(send('one'));
+    await handlers.db.idle();
+    const total = Number(handlers.db.log(id).lastId);
+    const resumed = await take(streamUrl, total - 3, { 'last-event-id': '3' });
+    expect(resumed[0]!.id).toBe('4');
+    expect(resumed.at(-1)!.id).toBe(String(total));
+    const byQuery = await take(`${streamUrl}?lastEventId=${total - 1}`, 1);
+    expect(byQuery.map((e) => e.id)).toEqual([String(total)]);
+  });
+
+  it('replays everything for a forged cursor', async () => {
+    const { handlers, id, post, streamUrl } = setup();
+    await post(send('one'));
+    await handlers.db.idle();
+    for (const forged of ['999', 'drop table', '-5']) {
+      const events = await take(streamUrl, 2, { 'last-event-id': forged });
+      expect(events.map((e) => e.id)).toEqual(['1', '2']);
+    }
+    expect(handlers.db.log(id).subscribers).toBe(0);
+  });
+
+  it('closes the server side when the client aborts', async () => {
+    const { handlers, id, streamUrl } = setup();
+    const abort = new AbortController();
+    await fetch(streamUrl, { signal: abort.signal });
+    expect(handlers.db.log(id).subscribers).toBe(1);
+    abort.abort();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(handlers.db.log(id).subscribers).toBe(0);
+  });
+});
