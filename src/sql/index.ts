@@ -1,3 +1,15 @@
+export type { BackfillErrorCode } from './backfill/BackfillError';
+export { BackfillError } from './backfill/BackfillError';
+export type {
+  BackfillOptions,
+  BackfillProgress,
+  BackfillResult,
+  BackfillStatements,
+  MysqlBackfillOptions,
+  PostgresBackfillOptions,
+  SqliteBackfillOptions,
+} from './backfillSequences';
+export { backfillSequences } from './backfillSequences';
 export type {
   MysqlAllocatorOptions,
   PostgresAllocatorOptions,
@@ -13,6 +25,8 @@ export { DEFAULT_TABLE } from './dialect';
 export type { MysqlClient, MysqlDialectOptions } from './dialects/mysql';
 export type { PostgresClient, PostgresDialectOptions } from './dialects/postgres';
 export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './dialects/sqlite';
+export type { SequenceColumnDDLOptions, UniqueSequenceDDLOptions } from './sequenceSchemaDDL';
+export { sequenceColumnDDL, uniqueSequenceDDL } from './sequenceSchemaDDL';
 export {
   isMysqlUniqueViolation,
   isPostgresUniqueViolation,

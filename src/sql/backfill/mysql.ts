@@ -1,0 +1,198 @@
+import { quoteTableName, type TableName } from '../dialect';
+import type { MysqlClient } from '../dialects/mysql';
+import { mysqlCounterTableDDL } from '../dialects/mysql';
+import type {
+  BackfillDialect,
+  BackfillPlan,
+  BackfillSession,
+  BatchStatements,
+  Query,
+  ScopeRange,
+} from './types';
+
+/**
+ * MySQL 8 / MariaDB 10.2+ backfill: multi-table `UPDATE … JOIN` onto a
+ * derived table holding `ROW_NUMBER() OVER (PARTITION BY scope ORDER BY …)`.
+ * A window function makes the derived table non-mergeable, so it is
+ * materialised first and MySQL's "can't update the table you select from"
+ * rule (1093) does not apply.
+ *
+ * Each batch runs in a READ COMMITTED transaction: under the default
+ * REPEATABLE READ, the reads would come from a snapshot taken before the
+ * counter locks were granted (missing a live writer's message), and the
+ * INSERT … SELECT statements would take gap locks that block live inserts.
+ *
+ * Counter keys are `CAST(scope AS BINARY)`: the counter table's scope is
+ * VARBINARY, holding the UTF-8 bytes of the string the allocator is given.
+ */
+export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): BackfillDialect {
+  const q = (identifier: string) => `\`${identifier}\``;
+  const table = quoteTableName(plan.table, '`');
+  const counters = quoteTableName(plan.counterTable, '`');
+  const scope = `t.${q(plan.scopeColumn)}`;
+  const seq = `t.${q(plan.sequenceColumn)}`;
+  const id = `t.${q(plan.idColumn)}`;
+  const order = plan.orderBy.map((column) => `t.${q(column)}`).join(', ');
+  const missing = `(${seq} IS NULL OR ${seq} = 0)`;
+  const todo = plan.onlyMissing ? ` AND ${missing}` : '';
+
+  // `?` placeholders are positional: each use of the range pushes its values again.
+  const range = (r: ScopeRange, values: unknown[]) => {
+    if (r.lo !== undefined) values.push(r.lo);
+    values.push(r.hi);
+    return r.lo === undefined ? `${scope} <= ?` : `${scope} > ? AND ${scope} <= ?`;
+  };
+
+  return {
+    name: 'mysql',
+    caseSensitiveColumns: false,
+    counterTableDDL: mysqlCounterTableDDL(plan.counterTable),
+    connect: () => connectMysql(client),
+    describe: {
+      text: /* sql */ `SELECT COUNT(*) > 0 AS \`exists\`, JSON_ARRAYAGG(column_name) AS \`columns\`
+FROM information_schema.columns
+WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+      values: [plan.table.schema ?? null, plan.table.table],
+    },
+    count: {
+      text: /* sql */ `SELECT COUNT(DISTINCT ${scope}) AS scopes, ${
+        plan.onlyMissing ? `COALESCE(SUM(${missing}), 0)` : 'COUNT(*)'
+      } AS \`rows\` FROM ${table} t WHERE ${scope} IS NOT NULL`,
+      values: [],
+    },
+    countRenumbered: {
+      text: /* sql */ `SELECT COUNT(*) AS \`rows\` FROM (
+  SELECT ${seq} AS seq, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
+  FROM ${table} t WHERE ${scope} IS NOT NULL
+) r WHERE NOT (r.seq <=> r.n)`,
+      values: [],
+    },
+    nextBatch(lo, size) {
+      const values: unknown[] = lo === undefined ? [size] : [lo, size];
+      const after = lo === undefined ? '' : ` AND ${scope} > ?`;
+      return {
+        text: /* sql */ `SELECT b.scope, COUNT(*) OVER () AS n FROM (
+  SELECT DISTINCT ${scope} AS scope FROM ${table} t
+  WHERE ${scope} IS NOT NULL${after} ORDER BY ${scope} LIMIT ?
+) b ORDER BY b.scope DESC LIMIT 1`,
+        values,
+      };
+    },
+    batch(r): BatchStatements {
+      const lockValues: unknown[] = [];
+      // ON DUPLICATE KEY UPDATE takes the exclusive row lock even when the
+      // value stays the same; ORDER BY takes the locks in one order.
+      const lock: Query = {
+        text: /* sql */ `INSERT INTO ${counters} (scope, value)
+SELECT DISTINCT CAST(${scope} AS BINARY), 0 FROM ${table} t WHERE ${range(r, lockValues)}${todo} ORDER BY 1
+ON DUPLICATE KEY UPDATE value = ${counters}.value`,
+        values: lockValues,
+      };
+
+      const numberValues: unknown[] = [];
+      const number: Query = plan.onlyMissing
+        ? {
+            // Above both the highest stored sequence and the counter, which may
+            // be ahead of it (allocated, not yet inserted).
+            text: /* sql */ `UPDATE ${table} AS m
+JOIN (
+  SELECT ${id} AS id, ${scope} AS scope,
+    ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
+  FROM ${table} t WHERE ${range(r, numberValues)} AND ${missing}
+) AS r ON m.${q(plan.idColumn)} = r.id
+LEFT JOIN (
+  SELECT ${scope} AS scope, MAX(${seq}) AS top
+  FROM ${table} t WHERE ${range(r, numberValues)} AND ${seq} > 0 GROUP BY ${scope}
+) AS e ON e.scope = r.scope
+LEFT JOIN ${counters} AS c ON c.scope = CAST(r.scope AS BINARY)
+SET m.${q(plan.sequenceColumn)} = GREATEST(COALESCE(e.top, 0), COALESCE(c.value, 0)) + r.n`,
+            values: numberValues,
+          }
+        : {
+            text: /* sql */ `UPDATE ${table} AS m
+JOIN (
+  SELECT ${id} AS id, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
+  FROM ${table} t WHERE ${range(r, numberValues)}
+) AS r ON m.${q(plan.idColumn)} = r.id
+SET m.${q(plan.sequenceColumn)} = r.n
+WHERE NOT (m.${q(plan.sequenceColumn)} <=> r.n)`,
+            values: numberValues,
+          };
+
+      const seedValues: unknown[] = [];
+      // VALUES(col) (not the 8.0.19 row alias) because MariaDB only knows VALUES().
+      const seed: Query = {
+        text: /* sql */ `INSERT INTO ${counters} (scope, value)
+SELECT CAST(${scope} AS BINARY), MAX(${seq}) FROM ${table} t
+WHERE ${range(r, seedValues)} AND ${seq} > 0 GROUP BY ${scope}
+ON DUPLICATE KEY UPDATE value = GREATEST(${counters}.value, VALUES(value))`,
+        values: seedValues,
+      };
+      return { lock, number, seed };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+interface PoolLike {
+  getConnection(): Promise<MysqlClient & { release(): void; destroy?(): void }>;
+}
+
+/** A mysql2 Pool (it has `getConnection`) lends one connection; a Connection is used as it is. */
+async function connectMysql(client: MysqlClient): Promise<BackfillSession> {
+  const isPool = typeof (client as Partial<PoolLike>).getConnection === 'function';
+  const connection = isPool ? await (client as unknown as PoolLike).getConnection() : client;
+  let broken = false;
+  const exec = async (query: Query) => {
+    try {
+      const [result] = await connection.query(query.text, query.values);
+      return result;
+    } catch (error) {
+      broken = true;
+      throw error;
+    }
+  };
+  return {
+    async one(query) {
+      return ((await exec(query)) as Record<string, unknown>[])[0];
+    },
+    async run(query) {
+      return Number(((await exec(query)) as { affectedRows?: number }).affectedRows ?? 0);
+    },
+    async transaction(work) {
+      // Applies to the next transaction only; the session's level is untouched.
+      await exec({ text: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', values: [] });
+      await exec({ text: 'START TRANSACTION', values: [] });
+      try {
+        const result = await work();
+        await exec({ text: 'COMMIT', values: [] });
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    },
+    async release() {
+      if (!isPool) return;
+      const lent = connection as unknown as { release(): void; destroy?(): void };
+      if (broken && typeof lent.destroy === 'function') lent.destroy();
+      else lent.release();
+    },
+  };
+}
+
+/** `ALTER TABLE … ADD COLUMN … BIGINT NULL` (MySQL 8 has no ADD COLUMN IF NOT EXISTS). */
+export function mysqlSequenceColumnDDL(table: TableName, column: string): string {
+  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD COLUMN \`${column}\` BIGINT NULL`;
+}
+
+/** `UNIQUE (scope, sequence)`: InnoDB builds it online, with writes still allowed. */
+export function mysqlUniqueSequenceDDL(
+  table: TableName,
+  name: string,
+  scope: string,
+  sequence: string,
+): string {
+  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD CONSTRAINT \`${name}\` UNIQUE (\`${scope}\`, \`${sequence}\`)`;
+}
