@@ -3,12 +3,14 @@
  * and the list under one QueryClient — against the shipped msw handlers.
  */
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
+import { cleanup, render } from '@testing-library/react';
 import { setupServer } from 'msw/node';
 import { type ReactNode, useState } from 'react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { MessageHandlers } from '../../src/msw/index';
 import {
+  type CreateEventSource,
+  type EventSourceLike,
   type MessageRowProps,
   OrderedMessageList,
   type UseMessageStreamOptions,
@@ -25,7 +27,10 @@ export const BASE = 'http://seqline.test';
 export function setupMsw() {
   const server = setupServer();
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-  afterEach(() => server.resetHandlers());
+  afterEach(() => {
+    cleanup();
+    server.resetHandlers();
+  });
   afterAll(() => server.close());
   return {
     use(handlers: MessageHandlers) {
@@ -49,6 +54,7 @@ export interface ChatHandle {
   /** The server id (or, before confirmation, clientId) of every row, in order. */
   ids(): string[];
   unmount(): void;
+  queryClient: QueryClient;
 }
 
 export interface ChatOptions {
@@ -130,7 +136,9 @@ export function renderChat(conversationId: string, options: ChatOptions = {}): C
       <Chat conversationId={conversationId} options={options} api={api} />
     </QueryClientProvider>,
   );
-  const rows = () => [...view.getByTestId('list').querySelectorAll<HTMLElement>('[data-row]')];
+  const rows = () => [
+    ...view.container.querySelectorAll<HTMLElement>('[data-testid="list"] [data-row]'),
+  ];
   return {
     send: (input) => api.current!.send(input),
     retry: (clientId) => api.current!.retry(clientId),
@@ -138,6 +146,7 @@ export function renderChat(conversationId: string, options: ChatOptions = {}): C
     texts: () => rows().map((row) => row.textContent ?? ''),
     ids: () => rows().map((row) => row.dataset.id ?? ''),
     unmount: () => view.unmount(),
+    queryClient,
   };
 }
 
@@ -152,4 +161,49 @@ function defaultTestRow({ message, messageKey, isFailed, retry }: MessageRowProp
       )}
     </p>
   );
+}
+
+/** Every request the msw server saw: method, URL and the Last-Event-ID it carried. */
+export function recordRequests(server: ReturnType<typeof setupServer>) {
+  const seen: { method: string; url: URL; lastEventId: string | null }[] = [];
+  const listener = ({ request }: { request: Request }) => {
+    seen.push({
+      method: request.method,
+      url: new URL(request.url),
+      lastEventId: request.headers.get('last-event-id'),
+    });
+  };
+  server.events.on('request:start', listener);
+  return { seen, stop: () => server.events.removeListener('request:start', listener) };
+}
+
+/** An EventSource test double: the test pushes raw `data:` payloads and drops the connection. */
+export class FakeEventSource implements EventSourceLike {
+  static opened: FakeEventSource[] = [];
+  static create: CreateEventSource = (url, init) => {
+    const source = new FakeEventSource(url, init.lastEventId);
+    FakeEventSource.opened.push(source);
+    return source;
+  };
+  onmessage: EventSourceLike['onmessage'] = null;
+  onerror: EventSourceLike['onerror'] = null;
+  onopen: EventSourceLike['onopen'] = null;
+  readyState = 1;
+  constructor(
+    readonly url: string,
+    readonly lastEventId: string | undefined,
+  ) {}
+  emit(data: unknown, id = '') {
+    this.onmessage?.({
+      data: typeof data === 'string' ? data : JSON.stringify(data),
+      lastEventId: id,
+    });
+  }
+  drop() {
+    this.readyState = 2;
+    this.onerror?.(new Error('connection lost'));
+  }
+  close() {
+    this.readyState = 2;
+  }
 }

@@ -1,0 +1,349 @@
+/**
+ * The "Prove it" list of issue 5 beyond the seed and chaos runs: stable DOM
+ * nodes through confirmation, one row re-rendered per token in a 1,000-row
+ * list, failure and retry, invalid stream events, Last-Event-ID resume,
+ * exact gap fetches, history through the query cache, dev warnings.
+ */
+import { act, fireEvent, waitFor } from '@testing-library/react';
+import { HttpResponse, http } from 'msw';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StreamEventError } from '../../src/index';
+import { createMessageHandlers } from '../../src/msw/index';
+import { getConversationStore, messagesQueryOptions } from '../../src/react/index';
+import {
+  BASE,
+  FakeEventSource,
+  newQueryClient,
+  recordRequests,
+  renderChat,
+  setupMsw,
+} from './harness';
+
+const msw = setupMsw();
+
+beforeEach(() => {
+  FakeEventSource.opened = [];
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+const seeded = (
+  conversationId: string,
+  count: number,
+  last: 'complete' | 'streaming' = 'complete',
+) =>
+  createMessageHandlers({
+    seed: 1,
+    reply: { chunkSize: 4, intervalMs: 1 },
+    conversations: {
+      [conversationId]: Array.from({ length: count }, (_, i) => ({
+        role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+        content: i === count - 1 && last === 'streaming' ? '' : `m${i + 1}`,
+        status: i === count - 1 ? last : ('complete' as const),
+      })),
+    },
+  });
+
+describe('optimistic → confirmed', () => {
+  it('keeps the same DOM node (no remount) while the row goes from clientId to server id', async () => {
+    const handlers = createMessageHandlers({ seed: 3, reply: false });
+    msw.use(handlers);
+    // Hold the POST so the pending row is observable.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    msw.server.use(
+      handlers.history(),
+      handlers.stream(),
+      http.post('*/conversations/:id/messages', async () => {
+        await held;
+        return undefined; // fall through to the real send handler
+      }),
+      handlers.send(),
+    );
+    const chat = renderChat('identity');
+    let clientId = '';
+    act(() => {
+      clientId = chat.send('hello');
+    });
+    const pending = chat.rows()[0]!;
+    expect(pending.dataset.status).toBe('pending');
+    expect(pending.dataset.id).toBe(clientId);
+    release();
+    await waitFor(() => expect(chat.rows()[0]!.dataset.status).toBe('complete'));
+    const confirmed = chat.rows()[0]!;
+    expect(confirmed.dataset.id).toBe(handlers.db.messages('identity')[0]!.id);
+    expect(confirmed.dataset.row).toBe(clientId);
+    expect(confirmed).toBe(pending);
+    chat.unmount();
+  });
+});
+
+describe('a streamed delta in a 1,000-message list', () => {
+  it('re-renders exactly its own row, and neither the list nor any other row', async () => {
+    const handlers = seeded('big', 1_000, 'streaming');
+    msw.use(handlers);
+    const renders = new Map<string, number>();
+    let listRenders = 0;
+    const chat = renderChat('big', {
+      onListRender: () => listRenders++,
+      renderMessage: ({ message, messageKey }) => {
+        renders.set(messageKey, (renders.get(messageKey) ?? 0) + 1);
+        return (
+          <p data-row={messageKey} data-id={message.id} data-status={message.status}>
+            {message.content}
+          </p>
+        );
+      },
+    });
+    await waitFor(() => expect(chat.rows()).toHaveLength(1_000));
+    const streamingId = handlers.db.messages('big')[999]!.id;
+    renders.clear();
+    listRenders = 0;
+
+    for (const [offset, text] of [
+      [0, 'Hel'],
+      [3, 'lo w'],
+      [7, 'orld'],
+    ] as const) {
+      act(
+        () =>
+          void handlers.db
+            .log('big')
+            .append({ type: 'delta', messageId: streamingId, offset, text }),
+      );
+      await waitFor(() =>
+        expect(chat.texts()[999]).toBe('Hello world'.slice(0, offset + text.length)),
+      );
+    }
+    expect([...renders]).toEqual([[streamingId, 3]]);
+    expect(listRenders).toBe(0);
+
+    // A new message, by contrast, does re-render the list (and only the new row).
+    renders.clear();
+    await act(() => handlers.db.insert('big', { role: 'user', content: 'new' }));
+    await waitFor(() => expect(chat.rows()).toHaveLength(1_001));
+    expect(listRenders).toBeGreaterThan(0);
+    expect([...renders.keys()]).toEqual([handlers.db.messages('big')[1_000]!.id]);
+    chat.unmount();
+  });
+});
+
+describe('a failed send', () => {
+  it('is marked failed with a retry that re-sends the same clientId: stored once, shown once', async () => {
+    const handlers = createMessageHandlers({ seed: 4, reply: { chunkSize: 8, intervalMs: 1 } });
+    msw.use(handlers);
+    msw.server.use(
+      http.post(
+        '*/conversations/:id/messages',
+        () => HttpResponse.json({ error: 'down' }, { status: 503 }),
+        {
+          once: true,
+        },
+      ),
+    );
+    const requests = recordRequests(msw.server);
+    const chat = renderChat('fail');
+    let clientId = '';
+    act(() => {
+      clientId = chat.send('try me');
+    });
+    await waitFor(() => expect(chat.rows()[0]!.dataset.status).toBe('failed'));
+    const failedRow = chat.rows()[0]!;
+    expect(handlers.db.messages('fail')).toHaveLength(0);
+
+    fireEvent.click(failedRow.querySelector('button')!);
+    await waitFor(() => expect(handlers.db.messages('fail')).toHaveLength(2));
+    await handlers.db.idle();
+    await waitFor(() =>
+      expect(chat.texts()).toEqual(handlers.db.messages('fail').map((m) => m.content)),
+    );
+    expect(chat.rows()[0]).toBe(failedRow);
+    expect(chat.rows()[0]!.dataset.row).toBe(clientId);
+    expect(handlers.db.messages('fail')[0]!.clientId).toBe(clientId);
+    const posts = requests.seen.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(2);
+    requests.stop();
+    chat.unmount();
+  });
+});
+
+describe('invalid stream events', () => {
+  it('go to onError and leave the list unchanged; later valid events still apply', async () => {
+    msw.use(seeded('bad', 2));
+    const onError = vi.fn();
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const chat = renderChat('bad', {
+      stream: { createEventSource: FakeEventSource.create, onError },
+    });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1', 'm2']));
+    const nodes = chat.rows();
+    const store = getConversationStore(chat.queryClient, 'bad');
+    const before = store.getTimeline();
+    const source = FakeEventSource.opened[0]!;
+    const id2 = chat.ids()[1]!;
+    act(() => {
+      source.emit('{not json', '1');
+      source.emit({ type: 'delta', messageId: id2 }, '2');
+      source.emit({ type: 'explode' }, '3');
+      source.emit({ type: 'status', messageId: id2, status: 'done' }, '4');
+      source.emit(
+        {
+          type: 'message',
+          message: {
+            id: 'x',
+            conversationId: 'other',
+            sequence: 3,
+            createdAt: '2026-01-01T00:00:00Z',
+            role: 'user',
+            content: 'x',
+            status: 'complete',
+          },
+        },
+        '5',
+      );
+    });
+    expect(onError).toHaveBeenCalledTimes(5);
+    for (const [error] of onError.mock.calls) expect(error).toBeInstanceOf(StreamEventError);
+    expect(store.getTimeline()).toBe(before);
+    expect(chat.texts()).toEqual(['m1', 'm2']);
+    expect(chat.rows()).toEqual(nodes);
+
+    act(() => source.emit({ type: 'delta', messageId: id2, offset: 2, text: '!' }, '6'));
+    expect(chat.texts()).toEqual(['m1', 'm2!']);
+    chat.unmount();
+  });
+});
+
+describe('resume and gaps', () => {
+  it('reconnects after a drop with the last event id as Last-Event-ID', async () => {
+    msw.use(seeded('resume', 1));
+    const chat = renderChat('resume', { stream: { createEventSource: FakeEventSource.create } });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1']));
+    const first = FakeEventSource.opened[0]!;
+    expect(first.lastEventId).toBeUndefined();
+    act(() => first.emit({ type: 'delta', messageId: chat.ids()[0]!, offset: 2, text: '+' }, '41'));
+    act(() => first.drop());
+    await waitFor(() => expect(FakeEventSource.opened).toHaveLength(2));
+    expect(FakeEventSource.opened[1]!.lastEventId).toBe('41');
+    expect(FakeEventSource.opened[1]!.url).toBe(`${BASE}/conversations/resume/stream`);
+    chat.unmount();
+  });
+
+  it('the default stream client sends Last-Event-ID over the wire when it resumes', async () => {
+    const handlers = createMessageHandlers({
+      seed: 9,
+      chaos: { drops: 0.5 },
+      reply: { chunkSize: 2, intervalMs: 1 },
+    });
+    msw.use(handlers);
+    const requests = recordRequests(msw.server);
+    const chat = renderChat('wire');
+    act(() => void chat.send('a long enough prompt to stream'));
+    await waitFor(() => expect(handlers.db.messages('wire')).toHaveLength(2));
+    await handlers.db.idle();
+    await waitFor(() =>
+      expect(chat.texts()).toEqual(handlers.db.messages('wire').map((m) => m.content)),
+    );
+    const streams = requests.seen.filter((r) => r.url.pathname.endsWith('/stream'));
+    expect(streams.length).toBeGreaterThan(1);
+    expect(streams.slice(1).some((r) => r.lastEventId !== null && Number(r.lastEventId) > 0)).toBe(
+      true,
+    );
+    requests.stop();
+    chat.unmount();
+  });
+
+  it('fetches exactly the missing range when the stream skips sequences', async () => {
+    const handlers = seeded('gap', 2);
+    msw.use(handlers);
+    const chat = renderChat('gap', { stream: { createEventSource: FakeEventSource.create } });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1', 'm2']));
+    // Stored while this client was not listening (its stream is the fake).
+    await handlers.db.insert('gap', { role: 'user', content: 'm3' });
+    await handlers.db.insert('gap', { role: 'assistant', content: 'm4' });
+    const fifth = await handlers.db.insert('gap', { role: 'user', content: 'm5' });
+    const requests = recordRequests(msw.server);
+    act(() => FakeEventSource.opened[0]!.emit({ type: 'message', message: fifth }, '9'));
+    await waitFor(() => expect(chat.texts()).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']));
+    const gets = requests.seen.filter((r) => r.url.pathname.endsWith('/messages'));
+    expect(gets.map((r) => r.url.search)).toEqual(['?after=2&limit=2']);
+    requests.stop();
+    chat.unmount();
+  });
+});
+
+describe('history through the query cache', () => {
+  it('prefetchQuery renders on the first paint, and setQueryData with a stale page does not regress live state', async () => {
+    const handlers = seeded('cache', 2, 'streaming');
+    msw.use(handlers);
+    const queryClient = newQueryClient();
+    const options = messagesQueryOptions('cache', { baseUrl: BASE });
+    await queryClient.prefetchQuery(options);
+    const chat = renderChat('cache', {
+      queryClient,
+      stream: { createEventSource: FakeEventSource.create },
+    });
+    expect(chat.texts()).toEqual(['m1', '']);
+    const id2 = chat.ids()[1]!;
+    act(() =>
+      FakeEventSource.opened[0]!.emit(
+        { type: 'delta', messageId: id2, offset: 0, text: 'streamed' },
+        '1',
+      ),
+    );
+    expect(chat.texts()).toEqual(['m1', 'streamed']);
+    const stale = queryClient.getQueryData(options.queryKey)!;
+    act(() => queryClient.setQueryData(options.queryKey, { messages: stale.messages.slice(0, 1) }));
+    act(() => queryClient.setQueryData(options.queryKey, stale));
+    expect(chat.texts()).toEqual(['m1', 'streamed']);
+    expect(chat.rows()[1]!.dataset.status).toBe('streaming');
+    chat.unmount();
+  });
+});
+
+describe('development warnings', () => {
+  const backwards = async (conversationId: string) => {
+    msw.use(seeded(conversationId, 1));
+    const chat = renderChat(conversationId, {
+      stream: { createEventSource: FakeEventSource.create, gapDelay: 10_000 },
+    });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1']));
+    const at = (sequence: number) => ({
+      type: 'message',
+      message: {
+        id: `s${sequence}`,
+        conversationId,
+        sequence,
+        createdAt: '2026-01-01T00:00:00Z',
+        role: 'user',
+        content: `s${sequence}`,
+        status: 'complete',
+      },
+    });
+    act(() => {
+      FakeEventSource.opened[0]!.emit(at(4), '1');
+      FakeEventSource.opened[0]!.emit(at(3), '2');
+    });
+    expect(chat.texts()).toEqual(['m1', 's3', 's4']);
+    chat.unmount();
+  };
+
+  it('name the source when the stream sends sequences backwards', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await backwards('warn-dev');
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/^\[seqline\] useMessageStream: .*sequence 3 after 4/),
+    );
+  });
+
+  it('are silent when NODE_ENV is production', async () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await backwards('warn-prod');
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
