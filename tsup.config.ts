@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 /**
@@ -14,6 +15,7 @@ export default defineConfig({
     redis: 'src/redis/index.ts',
     testing: 'src/testing/index.ts',
     msw: 'src/msw/index.ts',
+    react: 'src/react/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
@@ -22,4 +24,21 @@ export default defineConfig({
   treeshake: true,
   target: 'node20',
   splitting: true,
+  onSuccess: markClientEntry,
 });
+
+/**
+ * esbuild drops module directives, so `"use client"` is written back on the
+ * React entry only (dist/react.js and dist/react.cjs), for React Server
+ * Component apps. Its source map is shifted down one line to match.
+ */
+async function markClientEntry(): Promise<void> {
+  for (const file of ['dist/react.js', 'dist/react.cjs']) {
+    const code = await readFile(file, 'utf8');
+    if (code.startsWith('"use client"')) continue;
+    await writeFile(file, `"use client";\n${code}`);
+    const map = JSON.parse(await readFile(`${file}.map`, 'utf8')) as { mappings: string };
+    map.mappings = `;${map.mappings}`;
+    await writeFile(`${file}.map`, JSON.stringify(map));
+  }
+}
