@@ -88,7 +88,8 @@ describe('chaos: latency', () => {
     const { messagesUrl } = setup({});
     const started = performance.now();
     await fetch(messagesUrl);
-    expect(performance.now() - started).toBeLessThan(30);
+    // Below the 40 ms floor the test above draws from, with room for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(39);
   });
 });
 
@@ -262,49 +263,56 @@ describe('chaos: seeded', () => {
 });
 
 describe('convergence with every chaos option on', () => {
-  it('ends with the timeline equal to the server truth', { timeout: 20_000 }, async () => {
-    const { handlers, id, streamUrl, messagesUrl } = setup(true, { reply: { intervalMs: 2 } });
-    let timeline: Timeline = createTimeline(id);
-    const apply = (event: unknown) => {
-      timeline = applyStreamEvent(timeline, event);
-    };
-    const abort = new AbortController();
-    const streaming = followStream(streamUrl, {
-      signal: abort.signal,
-      onEvent: (r) => apply(r.event),
-    });
-    const refetch = async () => {
-      const { messages } = await (await fetch(messagesUrl)).json();
-      timeline = mergeMessages(timeline, messages);
-    };
-    const sends = Array.from({ length: 12 }, async (_, i) => {
-      const clientId = `send-${i}`;
-      timeline = addOptimistic(timeline, { clientId, content: `message ${i}` });
-      const response = await fetch(messagesUrl, {
-        method: 'POST',
-        body: JSON.stringify({ clientId, role: 'user', content: `message ${i}` }),
+  it.each([42, 7, 2026])(
+    'ends with the timeline equal to the server truth (seed %i)',
+    { timeout: 20_000 },
+    async (seed) => {
+      const { handlers, id, streamUrl, messagesUrl } = setup(true, {
+        seed,
+        reply: { intervalMs: 2 },
       });
-      const { message, reply } = await response.json();
-      timeline = confirmOptimistic(timeline, clientId, message);
-      if (reply) timeline = mergeMessages(timeline, [reply]);
-      if (i % 3 === 0) await refetch();
-    });
-    await Promise.all(sends);
-    await refetch();
-    await handlers.db.idle();
-    const truth = () => handlers.db.messages(id).map(project);
-    await waitUntil(
-      () => JSON.stringify(timeline.messages.map(project)) === JSON.stringify(truth()),
-      5_000,
-    ).catch(() => {});
-    abort.abort();
-    const { connections } = await streaming;
-    // The chaos really happened: the stream was dropped and resumed.
-    expect(connections).toBeGreaterThan(1);
-    expect(truth()).toHaveLength(24);
-    expect(timeline.messages.map(project)).toEqual(truth());
-    expect(timeline.gaps).toEqual([]);
-  });
+      let timeline: Timeline = createTimeline(id);
+      const apply = (event: unknown) => {
+        timeline = applyStreamEvent(timeline, event);
+      };
+      const abort = new AbortController();
+      const streaming = followStream(streamUrl, {
+        signal: abort.signal,
+        onEvent: (r) => apply(r.event),
+      });
+      const refetch = async () => {
+        const { messages } = await (await fetch(messagesUrl)).json();
+        timeline = mergeMessages(timeline, messages);
+      };
+      const sends = Array.from({ length: 12 }, async (_, i) => {
+        const clientId = `send-${i}`;
+        timeline = addOptimistic(timeline, { clientId, content: `message ${i}` });
+        const response = await fetch(messagesUrl, {
+          method: 'POST',
+          body: JSON.stringify({ clientId, role: 'user', content: `message ${i}` }),
+        });
+        const { message, reply } = await response.json();
+        timeline = confirmOptimistic(timeline, clientId, message);
+        if (reply) timeline = mergeMessages(timeline, [reply]);
+        if (i % 3 === 0) await refetch();
+      });
+      await Promise.all(sends);
+      await refetch();
+      await handlers.db.idle();
+      const truth = () => handlers.db.messages(id).map(project);
+      await waitUntil(
+        () => JSON.stringify(timeline.messages.map(project)) === JSON.stringify(truth()),
+        5_000,
+      ).catch(() => {});
+      abort.abort();
+      const { connections } = await streaming;
+      // The chaos really happened: the stream was dropped and resumed.
+      expect(connections).toBeGreaterThan(1);
+      expect(truth()).toHaveLength(24);
+      expect(timeline.messages.map(project)).toEqual(truth());
+      expect(timeline.gaps).toEqual([]);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageHandlers, type MessageHandlers } from '../../src/msw/index';
-import { take } from './sseClient';
+import { readFrames, take } from './sseClient';
 
 const BASE = 'http://chat.test/api';
 const server = setupServer();
@@ -246,5 +246,18 @@ describe('GET stream', () => {
     abort.abort();
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(handlers.db.log(id).subscribers).toBe(0);
+  });
+
+  it('sends keep-alive comments at the configured interval', async () => {
+    const { streamUrl } = setup({ keepAliveMs: 20 });
+    const abort = new AbortController();
+    const response = await fetch(streamUrl, { signal: abort.signal });
+    const comments: string[] = [];
+    for await (const frame of readFrames(response.body!)) {
+      if (frame.comment !== undefined) comments.push(frame.comment);
+      if (comments.length === 2) break;
+    }
+    abort.abort();
+    expect(comments).toEqual(['keep-alive', 'keep-alive']);
   });
 });
