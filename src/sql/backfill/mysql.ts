@@ -37,10 +37,11 @@ export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): Ba
   const todo = plan.onlyMissing ? ` AND ${missing}` : '';
 
   // `?` placeholders are positional: each use of the range pushes its values again.
-  const range = (r: ScopeRange, values: unknown[]) => {
+  const range = (r: ScopeRange, values: unknown[], alias = 't') => {
+    const column = `${alias}.${q(plan.scopeColumn)}`;
     if (r.lo !== undefined) values.push(r.lo);
     values.push(r.hi);
-    return r.lo === undefined ? `${scope} <= ?` : `${scope} > ? AND ${scope} <= ?`;
+    return r.lo === undefined ? `${column} <= ?` : `${column} > ? AND ${column} <= ?`;
   };
 
   return {

@@ -26,10 +26,11 @@ export function createSqliteBackfill(db: SqliteClient, plan: BackfillPlan): Back
   const order = plan.orderBy.map((column) => `t.${q(column)}`).join(', ');
   const missing = `(${seq} IS NULL OR ${seq} = 0)`;
 
-  const range = (r: ScopeRange, values: unknown[]) => {
+  const range = (r: ScopeRange, values: unknown[], alias = 't') => {
+    const column = `${alias}.${q(plan.scopeColumn)}`;
     if (r.lo !== undefined) values.push(r.lo);
     values.push(r.hi);
-    return r.lo === undefined ? `${scope} <= ?` : `${scope} > ? AND ${scope} <= ?`;
+    return r.lo === undefined ? `${column} <= ?` : `${column} > ? AND ${column} <= ?`;
   };
 
   return {

@@ -1,0 +1,71 @@
+import type { BackfillProgress } from '../sql';
+
+/** Where progress is written: stderr, so stdout carries only the result. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/**
+ * Progress reporter for `seqline backfill`: a bar redrawn in place on a
+ * terminal; plain lines (at most one per `interval` ms, plus the last) when
+ * piped to a file or a CI log, where carriage returns would pile up.
+ */
+export function createProgress(stream: ProgressStream, interval = 1000) {
+  let lastLine = 0;
+  let drawn = false;
+  return {
+    update(progress: BackfillProgress): void {
+      if (stream.isTTY) {
+        stream.write(`\r${renderBar(progress)}\u001b[K`);
+        drawn = true;
+        return;
+      }
+      const now = performance.now();
+      if (now - lastLine < interval) return;
+      lastLine = now;
+      stream.write(`${renderLine(progress)}\n`);
+    },
+    /** Ends the bar's line (TTY) or prints the final line (otherwise). */
+    done(progress: BackfillProgress | undefined): void {
+      if (progress === undefined) return;
+      if (stream.isTTY) {
+        stream.write(`\r${renderBar(progress)}\u001b[K\n`);
+      } else {
+        stream.write(`${renderLine(progress)}\n`);
+      }
+      drawn = false;
+    },
+    /** Moves off a half-drawn bar before an error is printed. */
+    interrupt(): void {
+      if (drawn) stream.write('\n');
+      drawn = false;
+    },
+  };
+}
+
+/** `[██████░░░░]  60% 6,000/10,000 conversations · 600,000 rows · 12.3 s` */
+export function renderBar(progress: BackfillProgress, width = 24): string {
+  const ratio = fraction(progress);
+  const filled = Math.round(ratio * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  return `[${bar}] ${String(Math.floor(ratio * 100)).padStart(3)}% ${renderCounts(progress)}`;
+}
+
+/** `backfill: 60% 6,000/10,000 conversations · 600,000 rows · 12.3 s (batch 12)` */
+export function renderLine(progress: BackfillProgress): string {
+  return `backfill: ${Math.floor(fraction(progress) * 100)}% ${renderCounts(progress)} (batch ${progress.batch})`;
+}
+
+// ---------------------------------------------------------------------------
+
+function fraction(progress: BackfillProgress): number {
+  if (progress.scopesTotal <= 0) return 1;
+  // Live writes can add scopes during the run: never show more than 100%.
+  return Math.min(1, progress.scopesDone / progress.scopesTotal);
+}
+
+function renderCounts(progress: BackfillProgress): string {
+  const n = (value: number) => value.toLocaleString('en-US');
+  return `${n(progress.scopesDone)}/${n(progress.scopesTotal)} conversations · ${n(progress.rowsUpdated)} rows · ${(progress.elapsedMs / 1000).toFixed(1)} s`;
+}
