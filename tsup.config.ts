@@ -14,6 +14,8 @@ export default defineConfig({
     sql: 'src/sql/index.ts',
     redis: 'src/redis/index.ts',
     testing: 'src/testing/index.ts',
+    // The `seqline` bin; its #!/usr/bin/env node line is kept by esbuild.
+    cli: 'src/cli/index.ts',
     msw: 'src/msw/index.ts',
     react: 'src/react/index.ts',
   },
