@@ -285,6 +285,8 @@ function makeStream(
       tracker.close(conversationId);
     };
     request.signal.addEventListener('abort', closed, { once: true });
+    // An abort before we listened fires no event: count the connection closed at once.
+    if (request.signal.aborted) closed();
     const source = chaoticSource(db.log(conversationId), chaos, random, (position) =>
       tracker.delivered(conversationId, position),
     );

@@ -7,7 +7,8 @@ export interface SseStreamOptions {
   /**
    * What to stream: an `EventLog` (or any {@link SseSource}, which replays
    * after the cursor and then pushes live entries), or an async iterable of
-   * entries you produce yourself (the stream ends when it does).
+   * entries you produce yourself (the stream ends when it does; resume
+   * from `readLastEventId(request)` yourself).
    */
   source: SseSource | AsyncIterable<SseEntry>;
   /**
