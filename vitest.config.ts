@@ -1,4 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
 export default defineConfig({
   test: {
@@ -10,6 +13,32 @@ export default defineConfig({
           environment: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/services/**', 'test/react/**'],
+        },
+      },
+      {
+        // The same React tests on React 18 (installed aside in test/react18, see its setup.ts).
+        // Testing Library and TanStack Query are inlined so their `react` imports take the alias too.
+        resolve: {
+          alias: [
+            { find: /^react(-dom)?(\/.*)?$/, replacement: `${react18}/react$1$2` },
+            // Its `main` is CJS, whose require('react-dom') no alias reaches: use its ESM build.
+            {
+              find: /^@testing-library\/react$/,
+              replacement: fileURLToPath(
+                new URL(
+                  './node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+                  import.meta.url,
+                ),
+              ),
+            },
+          ],
+        },
+        test: {
+          name: 'jsdom-react18',
+          environment: 'jsdom',
+          include: ['test/react/**/*.test.{ts,tsx}'],
+          globalSetup: ['test/react18/setup.ts'],
+          server: { deps: { inline: ['@testing-library/react', '@tanstack/react-query'] } },
         },
       },
       {
