@@ -16,12 +16,16 @@ const files = readdirSync(here)
   .sort();
 
 if (files.length === 0) {
-  console.error(`no benchmark matches ${filters.join(', ')}; available: ${readdirSync(here).join(', ')}`);
+  console.error(
+    `no benchmark matches ${filters.join(', ')}; available: ${readdirSync(here).join(', ')}`,
+  );
   process.exit(1);
 }
 
 for (const file of files) {
   console.log(`\n# ${file}\n`);
-  const module = (await import(pathToFileURL(join(here, file)).href)) as { default: () => Promise<void> };
+  const module = (await import(pathToFileURL(join(here, file)).href)) as {
+    default: () => Promise<void>;
+  };
   await module.default();
 }

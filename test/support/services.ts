@@ -31,8 +31,10 @@ export const SERVICES = {
 export type ServiceName = keyof typeof SERVICES;
 
 /** Connection settings the service-backed suites use. */
-export const POSTGRES_URL = process.env.SEQLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const MARIADB_URL = process.env.SEQLINE_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+export const POSTGRES_URL =
+  process.env.SEQLINE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MARIADB_URL =
+  process.env.SEQLINE_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
 export const REDIS_URL = process.env.SEQLINE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const checked = new Map<ServiceName, Promise<boolean>>();
@@ -45,7 +47,9 @@ export function requireService(name: ServiceName): Promise<boolean> {
       const { host, port, start } = SERVICES[name];
       const line = `${name} is not reachable on ${host}:${port}`;
       if (process.env.CI === 'true') {
-        throw new Error(`[seqline tests] ${line}; CI=true forbids skipping. Start it with: ${start}`);
+        throw new Error(
+          `[seqline tests] ${line}; CI=true forbids skipping. Start it with: ${start}`,
+        );
       }
       console.warn(
         `\n!!! SKIPPING ${name.toUpperCase()} SUITES: ${line}. Start it with: ${start}\n` +
