@@ -1,5 +1,16 @@
 export type { AllocateOptions, SequenceAllocator, SequenceRange } from './allocator';
 export { assertValidCount, assertValidScope, MAX_SCOPE_BYTES } from './allocator';
+export type {
+  ConversationStreamOptions,
+  LoadSnapshot,
+} from './bus/createConversationStream';
+export { createConversationStream } from './bus/createConversationStream';
+export type { ReplyUpdate, ReplyWriter, ReplyWriterOptions } from './bus/createReplyWriter';
+export { createReplyWriter } from './bus/createReplyWriter';
+export type { MemoryBus, MemoryBusOptions } from './bus/memory';
+export { createMemoryBus } from './bus/memory';
+export type { BusEntry, BusSink, MessageBus } from './bus/messageBus';
+export { BUS_START, MessageBusError } from './bus/messageBus';
 export type { SequenceAllocatorErrorCode } from './errors';
 export { SequenceAllocatorError } from './errors';
 export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './insertWithSequence';

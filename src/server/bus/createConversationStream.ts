@@ -1,0 +1,153 @@
+import { compareMessages } from '../../core/compareMessages';
+import { type Message, parseMessage, type StreamEvent } from '../../core/schemas';
+import type { SseSource } from '../stream/eventLog';
+import {
+  assertConversationId,
+  BUS_START,
+  type BusEntry,
+  type MessageBus,
+  MessageBusError,
+} from './messageBus';
+import { Seam } from './seam';
+import { formatStreamCursor, parseStreamCursor } from './streamCursor';
+
+/**
+ * Reads a conversation's messages from the database: those with a sequence
+ * above `afterSequence`, ascending, including the reply being streamed with
+ * the content persisted so far (see `createReplyWriter`).
+ *
+ * @example
+ * async (conversationId, afterSequence) => (await pool.query(
+ *   'SELECT … FROM messages WHERE conversation_id = $1 AND sequence > $2 ORDER BY sequence',
+ *   [conversationId, afterSequence])).rows.map(toMessage)
+ */
+export type LoadSnapshot = (
+  conversationId: string,
+  afterSequence: number,
+) => Promise<readonly unknown[]> | readonly unknown[];
+
+/** Options of {@link createConversationStream}. */
+export interface ConversationStreamOptions {
+  /** The bus every instance publishes this conversation's events to. */
+  bus: MessageBus;
+  /** The conversation to stream. */
+  conversationId: string;
+  /** Catch-up from the database; see {@link LoadSnapshot}. */
+  loadSnapshot: LoadSnapshot;
+  /**
+   * Called when `loadSnapshot` throws or returns something that is not
+   * messages. The stream then closes, and the client's `EventSource`
+   * reconnects with its `Last-Event-ID` and resumes.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Serves one conversation to one SSE client on any instance: subscribes to
+ * the bus first (buffering), catches up from the database by sequence, then
+ * goes live. Events that reach the client twice at that seam, or again
+ * after a reconnect, are dropped by message sequence, status and delta
+ * offset, so nothing is lost or repeated. Pass it as `source` to
+ * `createSseResponse` / `createSseStream`, which hand it the client's
+ * `Last-Event-ID`.
+ *
+ * The SSE ids it writes are `<sequence>.<bus cursor>.<check>` (see
+ * docs/bus.md): the same on every instance, so a client served by B
+ * resumes on A. A missing, malformed or forged `Last-Event-ID` gets a full
+ * catch-up, never an error.
+ *
+ * @example
+ * // GET /conversations/:id/stream, on every instance
+ * return createSseResponse({
+ *   request,
+ *   source: createConversationStream({ bus, conversationId: id, loadSnapshot }),
+ * });
+ */
+export function createConversationStream(options: ConversationStreamOptions): SseSource {
+  const { bus, conversationId, loadSnapshot } = options;
+  assertConversationId(conversationId, 'stream');
+  if (typeof loadSnapshot !== 'function') {
+    throw new MessageBusError(
+      '[seqline] [bus] loadSnapshot must be a function (conversationId, afterSequence) => the messages stored after that sequence',
+    );
+  }
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+
+  return {
+    subscribe(lastEventId, sink) {
+      const resume = parseStreamCursor(conversationId, lastEventId);
+      const seam = new Seam(resume?.afterSequence ?? 0);
+      let busCursor = resume?.busCursor ?? BUS_START;
+      let live = false;
+      let stopped = false;
+      let buffer: BusEntry[] = [];
+
+      const send = (event: StreamEvent) => {
+        const admitted = seam.admit(event);
+        if (!admitted || stopped) return;
+        const id = formatStreamCursor(conversationId, { afterSequence: seam.watermark, busCursor });
+        sink.send({ id, event: admitted });
+      };
+      const deliver = (entry: BusEntry) => {
+        busCursor = entry.cursor;
+        send(entry.event);
+      };
+      const fail = (error: unknown) => {
+        if (stopped) return;
+        onError(error);
+        stop();
+        sink.close();
+      };
+      const catchUp = async () => {
+        const messages = await load(loadSnapshot, conversationId, seam.watermark);
+        if (stopped) return;
+        for (const message of messages) send({ type: 'message', message });
+      };
+
+      // Subscribe first, so whatever is published while the database is read waits in `buffer`.
+      const unsubscribe = bus.subscribe(conversationId, busCursor, {
+        event(entry) {
+          if (stopped) return;
+          if (live) deliver(entry);
+          else buffer.push(entry);
+        },
+        resync() {
+          if (!stopped && live) catchUp().catch(fail);
+        },
+      });
+      const stop = () => {
+        stopped = true;
+        buffer = [];
+        unsubscribe();
+      };
+
+      catchUp().then(() => {
+        if (stopped) return;
+        const pending = buffer;
+        buffer = [];
+        for (const entry of pending) deliver(entry);
+        live = true;
+      }, fail);
+
+      return stop;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+async function load(
+  loadSnapshot: LoadSnapshot,
+  conversationId: string,
+  afterSequence: number,
+): Promise<Message[]> {
+  const rows = await loadSnapshot(conversationId, afterSequence);
+  if (!Array.isArray(rows)) {
+    throw new MessageBusError(
+      `[seqline] [bus] loadSnapshot(${JSON.stringify(conversationId)}, ${afterSequence}) must return an array of messages, got ${typeof rows}`,
+    );
+  }
+  // Validated here so one bad row names itself instead of failing deep in a client.
+  return rows.map((row) => parseMessage(row)).sort(compareMessages);
+}

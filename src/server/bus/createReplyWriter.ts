@@ -1,0 +1,192 @@
+import { type Message, parseMessage } from '../../core/schemas';
+import type { MessageBus } from './messageBus';
+import { MessageBusError } from './messageBus';
+
+/** What `persist` stores: the reply's content so far and where it is in its life. */
+export interface ReplyUpdate {
+  /** The reply's server id. */
+  messageId: string;
+  conversationId: string;
+  /** The whole content so far (not just the new part): one `UPDATE … SET content = $2`. */
+  content: string;
+  status: 'streaming' | 'complete' | 'failed';
+  error?: string;
+}
+
+/** Options of {@link createReplyWriter}. */
+export interface ReplyWriterOptions {
+  /** Where the deltas go. */
+  bus: MessageBus;
+  /**
+   * The reply as stored (with its sequence, usually reserved together with
+   * the prompt by `nextRange(conversationId, 2)`). Its `content` is the
+   * starting content, usually `''`.
+   */
+  message: Message;
+  /**
+   * Stores the reply's content and status, e.g.
+   * `UPDATE messages SET content = $2, status = $3 WHERE id = $1`. Calls
+   * never overlap and never go backwards, so the last write always wins.
+   */
+  persist: (update: ReplyUpdate) => Promise<void>;
+  /**
+   * Persist at least this often while streaming, so a subscriber joining on
+   * another instance catches up to within this much of the live text.
+   * @default 250
+   */
+  persistEveryMs?: number;
+  /**
+   * …or after this many new characters, whichever comes first.
+   * @default 200
+   */
+  persistEveryChars?: number;
+  /**
+   * Called when publishing to the bus fails (the bus is down). Streaming goes
+   * on: the content is still persisted, and the next publish that gets
+   * through carries the whole message instead of a delta, so every
+   * subscriber heals.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** Streams one reply: publishes each delta, persists the content as it grows, and ends it. */
+export interface ReplyWriter {
+  /** The content so far. */
+  readonly content: string;
+  /** Publishes the `streaming` message (empty content) so every subscriber shows the reply at once. */
+  start(): Promise<void>;
+  /** Appends `text`: publishes a delta at the current offset and persists when due. */
+  append(text: string): Promise<void>;
+  /** Persists the whole content as `complete`, then publishes the `complete` status. */
+  complete(): Promise<void>;
+  /** Persists the content as `failed` with `error`, then publishes the `failed` status. */
+  fail(error: string): Promise<void>;
+}
+
+/**
+ * The generator side of a streamed reply across instances. The database is
+ * the truth a late subscriber catches up from, and the bus carries what
+ * happened since: persist every `persistEveryMs` / `persistEveryChars`,
+ * publish every delta. The final write happens before the final event, so
+ * anyone who sees `complete` and reloads finds the full content stored.
+ *
+ * Calls must not overlap: await each one (a model's token loop does).
+ *
+ * @example
+ * const writer = createReplyWriter({ bus, message: reply, persist: (u) =>
+ *   pool.query('UPDATE messages SET content = $2, status = $3 WHERE id = $1',
+ *     [u.messageId, u.content, u.status]).then(() => {}) });
+ * await writer.start();
+ * for await (const token of model.stream(prompt)) await writer.append(token);
+ * await writer.complete();
+ */
+export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
+  const { bus, persist } = options;
+  const message = parseMessage(options.message);
+  const persistEveryMs = options.persistEveryMs ?? 250;
+  const persistEveryChars = options.persistEveryChars ?? 200;
+  const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const now = options.now ?? Date.now;
+  if (typeof persist !== 'function') {
+    throw new MessageBusError(
+      '[seqline] [bus] createReplyWriter needs persist: (update) => store the content and status',
+    );
+  }
+  for (const [name, value] of [
+    ['persistEveryMs', persistEveryMs],
+    ['persistEveryChars', persistEveryChars],
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0) {
+      throw new MessageBusError(
+        `[seqline] [bus] ${name} must be 0 or a positive number, got ${String(value)}`,
+      );
+    }
+  }
+  const { id: messageId, conversationId } = message;
+  let content = message.content;
+  let persistedLength = content.length;
+  let persistedAt = now();
+  let finished = false;
+  // After a failed publish the subscribers miss a delta: the next event that gets through is the whole message.
+  let heal = false;
+
+  let status: ReplyUpdate['status'] = 'streaming';
+  let failure: string | undefined;
+  const snapshot = (): Message => ({
+    ...message,
+    content,
+    status,
+    ...(failure === undefined ? {} : { error: failure }),
+  });
+  const publish = async (event: unknown): Promise<void> => {
+    try {
+      await bus.publish(conversationId, heal ? { type: 'message', message: snapshot() } : event);
+      heal = false;
+    } catch (error) {
+      heal = true;
+      onError(error);
+    }
+  };
+  const store = async () => {
+    await persist({
+      messageId,
+      conversationId,
+      content,
+      status,
+      ...(failure === undefined ? {} : { error: failure }),
+    });
+    persistedLength = content.length;
+    persistedAt = now();
+  };
+  const assertOpen = (what: string) => {
+    if (finished) {
+      throw new MessageBusError(
+        `[seqline] [bus] ${what} after the reply ${messageId} ended: create a new writer for a new reply`,
+      );
+    }
+  };
+
+  return {
+    get content() {
+      return content;
+    },
+    async start() {
+      assertOpen('start()');
+      await publish({ type: 'message', message: snapshot() });
+    },
+    async append(text) {
+      assertOpen('append()');
+      if (typeof text !== 'string')
+        throw new MessageBusError(`[seqline] [bus] append() takes a string, got ${typeof text}`);
+      if (text.length === 0) return;
+      const offset = content.length;
+      content += text;
+      if (
+        content.length - persistedLength >= persistEveryChars ||
+        now() - persistedAt >= persistEveryMs
+      ) {
+        await store();
+      }
+      await publish({ type: 'delta', messageId, offset, text });
+    },
+    async complete() {
+      assertOpen('complete()');
+      finished = true;
+      status = 'complete';
+      await store();
+      // With a heal due, `publish` sends the whole message, now complete, instead of the status.
+      await publish({ type: 'status', messageId, status: 'complete' });
+    },
+    async fail(error) {
+      assertOpen('fail()');
+      finished = true;
+      status = 'failed';
+      failure = error;
+      await store();
+      await publish({ type: 'status', messageId, status: 'failed', error });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { SeqlineError } from '../../core/errors';
+import type { StreamEvent } from '../../core/schemas';
+
+/** One published event with its bus cursor. */
+export interface BusEntry {
+  /**
+   * Where this entry sits in its conversation's bus, as a string that is the
+   * same on every instance (a Redis stream id, a Postgres row position, …).
+   * Subscribing from it delivers only the entries after it.
+   */
+  cursor: string;
+  /** The validated stream event. */
+  event: StreamEvent;
+}
+
+/** Where a bus subscription delivers. */
+export interface BusSink {
+  /** An entry, in cursor order, at most once per subscription. */
+  event(entry: BusEntry): void;
+  /**
+   * The bus lost its connection and is reading again. Entries published
+   * while it was away may be missing (a Redis restarted without
+   * persistence keeps none), so reload what matters from the database.
+   * `createConversationStream` does.
+   */
+  resync?(): void;
+}
+
+/**
+ * Carries one conversation's stream events between app instances: the
+ * instance that creates a message or streams a reply publishes, every
+ * instance holding a subscriber for that conversation receives.
+ *
+ * Cursors are opaque strings, the same on every instance, so a client served
+ * by instance B can resume on instance A. `'0'` (or `undefined`) means
+ * "before the first entry the bus still holds"; every bus treats an unknown
+ * or malformed cursor the same way, never as an error.
+ *
+ * Implementations: `createMemoryBus` (one process), `createRedisBus`
+ * (`seqline/redis`), `createPostgresBus` (`seqline/sql`).
+ */
+export interface MessageBus {
+  /**
+   * Validates `event` (throws `StreamEventError` and publishes nothing when
+   * it is invalid), appends it to the conversation's bus and resolves with
+   * its cursor once every subscriber, on any instance, can read it. Publish
+   * after the database write the event describes has committed, so a
+   * subscriber that catches up from the database never sees an event
+   * before its row.
+   */
+  publish(conversationId: string, event: unknown): Promise<string>;
+  /**
+   * Delivers the entries after `fromCursor` that the bus still holds, then
+   * every new one, in order, until the returned function is called. Never
+   * throws for a bad cursor: it replays from the start instead.
+   */
+  subscribe(conversationId: string, fromCursor: string | undefined, sink: BusSink): () => void;
+  /** Stops every subscription and releases what the bus opened itself (not the clients you passed). */
+  close(): Promise<void>;
+}
+
+/** The cursor before every entry: subscribing from it replays all that the bus still holds. */
+export const BUS_START = '0';
+
+/**
+ * A bus failed or was misused. Messages start with `[seqline] [bus]` and say
+ * what to do; `cause` keeps the driver's error.
+ */
+export class MessageBusError extends SeqlineError {
+  override name = 'MessageBusError';
+}
+
+/** Longest conversation id a bus accepts, in UTF-8 bytes (the allocators' scope limit). */
+export const MAX_CONVERSATION_ID_BYTES = 255;
+
+/** Throws `MessageBusError` unless `conversationId` is a non-empty string of at most 255 UTF-8 bytes. */
+export function assertConversationId(
+  conversationId: unknown,
+  bus: string,
+): asserts conversationId is string {
+  if (typeof conversationId !== 'string' || conversationId.length === 0) {
+    throw new MessageBusError(
+      `[seqline] [bus] [${bus}] conversationId must be a non-empty string, got ${typeof conversationId === 'string' ? 'an empty string' : typeof conversationId}`,
+    );
+  }
+  if (encoder.encode(conversationId).length > MAX_CONVERSATION_ID_BYTES) {
+    throw new MessageBusError(
+      `[seqline] [bus] [${bus}] conversationId is longer than ${MAX_CONVERSATION_ID_BYTES} UTF-8 bytes; use a shorter id (or a hash of it)`,
+    );
+  }
+}
+
+/** True for a `status` event, or a `message` event whose message is complete or failed: the end of a reply. */
+export function isFinalEvent(event: StreamEvent): boolean {
+  if (event.type === 'status') return true;
+  return (
+    event.type === 'message' &&
+    (event.message.status === 'complete' || event.message.status === 'failed')
+  );
+}
+
+const encoder = new TextEncoder();

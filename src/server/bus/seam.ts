@@ -1,0 +1,140 @@
+import type {
+  DeltaEvent,
+  Message,
+  MessageStatus,
+  StatusEvent,
+  StreamEvent,
+} from '../../core/schemas';
+
+/**
+ * What one connection has already sent, so that the events that reach it
+ * twice at the seam between catch-up (database) and live (bus), or again
+ * after a bus resync, are forwarded once:
+ *
+ * - a `message` is forwarded when it is new, longer than what was sent, or
+ *   further along (pending < streaming < complete/failed);
+ * - a `delta` is cut to the part past the content already sent, and
+ *   dropped when nothing is left; a delta beyond the sent content (its
+ *   start was sent on an earlier connection) is forwarded once per offset;
+ * - a `status` is forwarded once, unless the message is already final.
+ *
+ * It also tracks the watermark for the cursor: the highest sequence up to
+ * which every message it saw is final.
+ *
+ * @internal
+ */
+export class Seam {
+  private readonly known = new Map<string, Known>();
+  /** Sequences of known messages that are not final yet. */
+  private readonly open = new Set<number>();
+  private maxSequence: number;
+
+  constructor(private readonly afterSequence: number) {
+    this.maxSequence = afterSequence;
+  }
+
+  /** The event to send for `event` (maybe trimmed), or `undefined` when the client already has it. */
+  admit(event: StreamEvent): StreamEvent | undefined {
+    switch (event.type) {
+      case 'message':
+        return this.message(event.message) ? event : undefined;
+      case 'delta':
+        return this.delta(event);
+      case 'status':
+        return this.status(event) ? event : undefined;
+    }
+  }
+
+  /** Every message at or below this sequence is final as far as this connection knows. */
+  get watermark(): number {
+    if (this.open.size === 0) return this.maxSequence;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const sequence of this.open) if (sequence < lowest) lowest = sequence;
+    return Math.max(this.afterSequence, lowest - 1);
+  }
+
+  private message(message: Message): boolean {
+    const known = this.known.get(message.id);
+    const rank = STATUS_RANK[message.status];
+    if (known && message.content.length <= known.length && rank <= known.rank) return false;
+    const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
+    next.length = Math.max(next.length, message.content.length);
+    next.rank = Math.max(next.rank, rank);
+    if (message.sequence !== null) next.sequence = message.sequence;
+    this.known.set(message.id, next);
+    this.settle(next);
+    this.track(next);
+    return true;
+  }
+
+  private delta(delta: DeltaEvent): DeltaEvent | undefined {
+    let known = this.known.get(delta.messageId);
+    if (!known) {
+      known = { length: 0, rank: 0, sequence: null, ahead: new Map() };
+      this.known.set(delta.messageId, known);
+    }
+    const end = delta.offset + delta.text.length;
+    if (end <= known.length || delta.text.length === 0) return undefined;
+    if (delta.offset > known.length) {
+      // Its start was sent on an earlier connection (or is still to come): the client's timeline holds it until it fits.
+      if ((known.ahead.get(delta.offset) ?? -1) >= end) return undefined;
+      known.ahead.set(delta.offset, end);
+      return delta;
+    }
+    const from = known.length;
+    known.length = end;
+    this.settle(known);
+    return from === delta.offset
+      ? delta
+      : { ...delta, offset: from, text: delta.text.slice(from - delta.offset) };
+  }
+
+  private status(status: StatusEvent): boolean {
+    const known = this.known.get(status.messageId);
+    if (known && known.rank >= FINAL) return false;
+    const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
+    next.rank = STATUS_RANK[status.status];
+    this.known.set(status.messageId, next);
+    this.track(next);
+    return true;
+  }
+
+  /** Deltas sent ahead that the content has now reached extend it. */
+  private settle(known: Known): void {
+    for (let moved = true; moved && known.ahead.size > 0; ) {
+      moved = false;
+      for (const [offset, end] of known.ahead) {
+        if (offset > known.length) continue;
+        known.ahead.delete(offset);
+        if (end > known.length) known.length = end;
+        moved = true;
+      }
+    }
+  }
+
+  private track(known: Known): void {
+    if (known.sequence === null) return;
+    if (known.sequence > this.maxSequence) this.maxSequence = known.sequence;
+    if (known.rank >= FINAL) this.open.delete(known.sequence);
+    else this.open.add(known.sequence);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+interface Known {
+  /** Characters of content sent, from 0 without a hole. */
+  length: number;
+  rank: number;
+  sequence: number | null;
+  /** offset → end of deltas sent beyond `length`. */
+  ahead: Map<number, number>;
+}
+
+const FINAL = 2;
+const STATUS_RANK: Record<MessageStatus, number> = {
+  pending: 0,
+  streaming: 1,
+  failed: FINAL,
+  complete: FINAL,
+};
