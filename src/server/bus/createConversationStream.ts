@@ -83,15 +83,9 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
       let stopped = false;
       let buffer: BusEntry[] = [];
 
-      const send = (event: StreamEvent) => {
-        const admitted = seam.admit(event);
-        if (!admitted || stopped) return;
-        const id = formatStreamCursor(conversationId, { afterSequence: seam.watermark, busCursor });
-        sink.send({ id, event: admitted });
-      };
-      const deliver = (entry: BusEntry) => {
-        busCursor = entry.cursor;
-        send(entry.event);
+      const send = (event: StreamEvent, afterSequence = seam.watermark) => {
+        if (stopped) return;
+        sink.send({ id: formatStreamCursor(conversationId, { afterSequence, busCursor }), event });
       };
       const fail = (error: unknown) => {
         if (stopped) return;
@@ -99,21 +93,46 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
         stop();
         sink.close();
       };
-      const catchUp = async () => {
+      /**
+       * Sends the database's messages, then `entries` from the bus, dropping
+       * what the client has. The last event sent carries the cursor of the
+       * last entry even when the entries after it were all dropped, so a
+       * client that reconnects right after does not get them replayed.
+       */
+      const catchUp = async (entries: () => BusEntry[]) => {
         const messages = await load(loadSnapshot, conversationId, seam.watermark);
         if (stopped) return;
-        for (const message of messages) send({ type: 'message', message });
+        // Each event is sent once the next one is known, so the last one can carry the final cursor.
+        let held: { event: StreamEvent; watermark: number } | undefined;
+        const admit = (event: StreamEvent) => {
+          const admitted = seam.admit(event);
+          if (!admitted) return false;
+          if (held) send(held.event, held.watermark);
+          held = { event: admitted, watermark: seam.watermark };
+          return true;
+        };
+        for (const message of messages) admit({ type: 'message', message });
+        for (const entry of entries()) {
+          admit(entry.event);
+          busCursor = entry.cursor;
+        }
+        if (held) send(held.event);
       };
 
       // Subscribe first, so whatever is published while the database is read waits in `buffer`.
       const unsubscribe = bus.subscribe(conversationId, busCursor, {
         event(entry) {
           if (stopped) return;
-          if (live) deliver(entry);
-          else buffer.push(entry);
+          if (!live) {
+            buffer.push(entry);
+            return;
+          }
+          const admitted = seam.admit(entry.event);
+          busCursor = entry.cursor;
+          if (admitted) send(admitted);
         },
         resync() {
-          if (!stopped && live) catchUp().catch(fail);
+          if (!stopped && live) catchUp(() => []).catch(fail);
         },
       });
       const stop = () => {
@@ -122,13 +141,12 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
         unsubscribe();
       };
 
-      catchUp().then(() => {
-        if (stopped) return;
+      catchUp(() => {
         const pending = buffer;
         buffer = [];
-        for (const entry of pending) deliver(entry);
         live = true;
-      }, fail);
+        return pending;
+      }).catch(fail);
 
       return stop;
     },
