@@ -1,0 +1,288 @@
+/**
+ * React: main-thread time per streamed delta, and renders per delta (rows
+ * and the list component), for lists of 100, 1,000 and 10,000 messages,
+ * with React's production build in jsdom. Three implementations side by
+ * side, each rendering rows with the same memoized `Row`, fed the same
+ * 4-character chunks in lockstep (the next chunk only once the previous one
+ * is on screen):
+ *
+ * - seqline: `OrderedMessageList` over the conversation store (rows subscribe to their own message);
+ * - naive: `useState` + copy + sort on every delta;
+ * - useChat: the AI SDK's `useChat` (ai 6 / @ai-sdk/react 3) over an in-memory `ChatTransport`.
+ *
+ * Time per delta is the wall time from handing the chunk over to seeing it
+ * in the DOM, polled with setImmediate (the same for all three, so the
+ * polling overhead is shared).
+ *
+ *   npm run bench -- react
+ */
+// biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
+import type { ComponentType, ReactNode } from 'react';
+
+const SIZES = [100, 1_000, 10_000];
+/** Deltas measured per list (after WARMUP unmeasured ones); the median is reported. */
+const DELTAS = 150;
+const WARMUP = 30;
+const CHUNK = 'abcd';
+
+interface Result {
+  impl: string;
+  size: number;
+  perDelta: number;
+  rowRenders: number;
+  listRenders: number;
+}
+
+export default async function run(): Promise<void> {
+  process.env.NODE_ENV = 'production';
+  // jsdom ships no types and @types/jsdom is not installed: type the one constructor used.
+  const { JSDOM } = (await import('jsdom' as string)) as {
+    JSDOM: new (html: string) => { window: Window };
+  };
+  const dom = new JSDOM('<!doctype html><html><body></body></html>');
+  const g = globalThis as Record<string, unknown>;
+  for (const key of [
+    'window',
+    'document',
+    'navigator',
+    'HTMLElement',
+    'Node',
+    'MutationObserver',
+  ]) {
+    if (!(key in g) || key === 'window' || key === 'document') {
+      Object.defineProperty(g, key, {
+        value: (dom.window as unknown as Record<string, unknown>)[key],
+        configurable: true,
+        writable: true,
+      });
+    }
+  }
+  // Loaded after NODE_ENV is set, so React picks its production build.
+  const React = await import('react');
+  const { createRoot } = await import('react-dom/client');
+  const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
+  const seqline = await import('../src/index');
+  const seqlineReact = await import('../src/react/index');
+  const { useChat } = await import('@ai-sdk/react');
+  const h = React.createElement;
+
+  const counters = { rows: 0, list: 0 };
+  const Row = React.memo(function Row({ text }: { id: string; text: string }) {
+    counters.rows++;
+    return h('div', { className: 'row' }, text);
+  });
+  function Container({ children }: { children?: ReactNode }) {
+    counters.list++;
+    return h('div', { id: 'list' }, children);
+  }
+
+  const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  async function until(done: () => boolean): Promise<void> {
+    for (let i = 0; !done(); i++) {
+      if (i > 100_000) throw new Error('the delta never reached the DOM');
+      await nextTick();
+    }
+  }
+  const lastRowText = (container: HTMLElement) =>
+    container.querySelector('#list')?.lastElementChild?.textContent ?? '';
+
+  function history(size: number) {
+    const start = Date.parse('2026-01-01T00:00:00Z');
+    return Array.from({ length: size }, (_, i) => ({
+      id: `m${i + 1}`,
+      conversationId: 'bench',
+      sequence: i + 1,
+      createdAt: new Date(start + i).toISOString(),
+      role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content: i === size - 1 ? '' : `message ${i + 1} with some text`,
+      status: i === size - 1 ? ('streaming' as const) : ('complete' as const),
+    }));
+  }
+
+  /** Mounts `app`, then feeds DELTAS chunks through `feed(offset)` in lockstep and measures. */
+  async function measure(
+    impl: string,
+    size: number,
+    app: ReactNode,
+    ready: (container: HTMLElement) => boolean,
+    feed: (offset: number) => void,
+  ): Promise<Result> {
+    const container = document.createElement('div');
+    document.body.append(container);
+    const root = createRoot(container);
+    root.render(app);
+    await until(() => ready(container));
+    let expected = '';
+    const times: number[] = [];
+    let rows = 0;
+    let list = 0;
+    for (let i = 0; i < WARMUP + DELTAS; i++) {
+      const offset = expected.length;
+      expected += CHUNK;
+      counters.rows = 0;
+      counters.list = 0;
+      const started = performance.now();
+      feed(offset);
+      await until(() => lastRowText(container) === expected);
+      if (i >= WARMUP) {
+        times.push(performance.now() - started);
+        rows += counters.rows;
+        list += counters.list;
+      }
+    }
+    root.unmount();
+    container.remove();
+    times.sort((a, b) => a - b);
+    return {
+      impl,
+      size,
+      perDelta: times[Math.floor(times.length / 2)]!,
+      rowRenders: rows / DELTAS,
+      listRenders: list / DELTAS,
+    };
+  }
+
+  async function benchSeqline(size: number): Promise<Result> {
+    // gcTime Infinity: no garbage-collection timer keeps the process alive after the run.
+    const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } });
+    const messages = history(size);
+    queryClient.setQueryData(seqlineReact.messagesQueryOptions('bench').queryKey, { messages });
+    const store = seqlineReact.getConversationStore(queryClient, 'bench');
+    const renderMessage = ({ message }: { message: { id: string; content: string } }) =>
+      h(Row, { id: message.id, text: message.content });
+    const List = seqlineReact.OrderedMessageList as ComponentType<Record<string, unknown>>;
+    const app = h(
+      QueryClientProvider,
+      { client: queryClient },
+      h(List, {
+        conversationId: 'bench',
+        as: Container,
+        renderMessage,
+        history: { fetchMessages: async () => [] },
+      }),
+    );
+    const id = messages.at(-1)!.id;
+    const result = await measure(
+      'seqline OrderedMessageList',
+      size,
+      app,
+      (c) => c.querySelectorAll('.row').length === size,
+      (offset) =>
+        store.update((t) =>
+          seqline.applyStreamEvent(t, { type: 'delta', messageId: id, offset, text: CHUNK }),
+        ),
+    );
+    queryClient.clear();
+    return result;
+  }
+
+  async function benchNaive(size: number): Promise<Result> {
+    type M = ReturnType<typeof history>[number];
+    const messages = history(size);
+    let push: ((id: string, text: string) => void) | undefined;
+    function NaiveList() {
+      const [list, setList] = React.useState<M[]>(messages);
+      push = (id, text) =>
+        setList((previous) =>
+          previous
+            .map((m) => (m.id === id ? { ...m, content: m.content + text } : m))
+            .sort((a, b) => a.sequence - b.sequence || a.createdAt.localeCompare(b.createdAt)),
+        );
+      return h(
+        Container,
+        null,
+        list.map((m) => h(Row, { key: m.id, id: m.id, text: m.content })),
+      );
+    }
+    const id = messages.at(-1)!.id;
+    return measure(
+      'naive useState + copy + sort',
+      size,
+      h(NaiveList),
+      (c) => c.querySelectorAll('.row').length === size,
+      () => push!(id, CHUNK),
+    );
+  }
+
+  async function benchUseChat(size: number): Promise<Result> {
+    const initial = history(size - 2).map((m) => ({
+      id: m.id,
+      role: m.role,
+      parts: [{ type: 'text' as const, text: m.content || 'x' }],
+    }));
+    let controller!: ReadableStreamDefaultController<unknown>;
+    const transport = {
+      sendMessages: async () =>
+        new ReadableStream({
+          start(c) {
+            controller = c;
+            c.enqueue({ type: 'start', messageId: 'reply' });
+            c.enqueue({ type: 'text-start', id: 't' });
+          },
+        }),
+      reconnectToStream: async () => null,
+    };
+    let send: ((text: string) => void) | undefined;
+    function ChatList() {
+      // biome-ignore lint/suspicious/noExplicitAny: the transport is structurally a ChatTransport
+      const chat = useChat({ transport: transport as any, messages: initial });
+      send = (text) => void chat.sendMessage({ text });
+      counters.list++;
+      return h(
+        'div',
+        { id: 'list' },
+        chat.messages.map((m) =>
+          h(Row, {
+            key: m.id,
+            id: m.id,
+            text: m.parts.map((p) => (p.type === 'text' ? p.text : '')).join(''),
+          }),
+        ),
+      );
+    }
+    let started = false;
+    return measure(
+      'AI SDK useChat',
+      size,
+      h(ChatList),
+      (c) => {
+        if (!started && send) {
+          started = true;
+          send('prompt');
+        }
+        return (
+          c.querySelectorAll('.row').length === size &&
+          c.querySelector('#list')!.lastElementChild!.textContent === ''
+        );
+      },
+      () => controller.enqueue({ type: 'text-delta', id: 't', delta: CHUNK }),
+    );
+  }
+
+  const results: Result[] = [];
+  for (const size of SIZES) {
+    results.push(await benchSeqline(size));
+    results.push(await benchNaive(size));
+    results.push(await benchUseChat(size));
+  }
+
+  const ms = (value: number) =>
+    value >= 1 ? `${value.toFixed(2)} ms` : `${(value * 1000).toFixed(0)} µs`;
+  console.log(
+    '| list size | implementation | time per delta (median) | rows rendered per delta | list renders per delta | vs seqline |',
+  );
+  console.log('|---:|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    const ours = results.find((x) => x.size === r.size && x.impl.startsWith('seqline'))!;
+    console.log(
+      `| ${r.size.toLocaleString('en')} | ${r.impl} | ${ms(r.perDelta)} | ${r.rowRenders.toFixed(2)} | ${r.listRenders.toFixed(2)} | ${(r.perDelta / ours.perDelta).toFixed(1)}x |`,
+    );
+  }
+  const ours = (size: number) =>
+    results.find((r) => r.size === size && r.impl.startsWith('seqline'))!.perDelta;
+  const chat = (size: number) =>
+    results.find((r) => r.size === size && r.impl.includes('useChat'))!.perDelta;
+  console.log(
+    `\nseqline at 10,000 vs 100: ${(ours(10_000) / ours(100)).toFixed(2)}x (target ≤ 2x); useChat / seqline at 10,000: ${(chat(10_000) / ours(10_000)).toFixed(1)}x (target ≥ 10x)`,
+  );
+}
