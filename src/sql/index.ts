@@ -11,6 +11,14 @@ export type {
 } from './backfillSequences';
 export { backfillSequences } from './backfillSequences';
 export type {
+  PostgresBus,
+  PostgresBusOptions,
+  PostgresBusPool,
+  PostgresListenClient,
+  PostgresNotification,
+} from './createPostgresBus';
+export { busTableDDL, createPostgresBus } from './createPostgresBus';
+export type {
   MysqlAllocatorOptions,
   PostgresAllocatorOptions,
   SqlAllocateOptions,

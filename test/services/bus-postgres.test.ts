@@ -1,0 +1,178 @@
+/**
+ * createPostgresBus against the real PostgreSQL 15: NOTIFY carries a
+ * pointer and the event is read from the table, replay from a cursor then
+ * live across two buses (two instances' pools), positions that commit in
+ * order under concurrent publishers, trimming, pruning, a LISTEN connection
+ * killed under it, and cursors it does not know.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEntry, MessageBus } from '../../src/server';
+import { createPostgresBus, type PostgresBus } from '../../src/sql';
+import { POSTGRES_URL, requireService } from '../support/services';
+
+const postgres = await requireService('postgres');
+const TABLE = 'seqline_test_bus_events';
+
+const delta = (offset: number, text: string) => ({
+  type: 'delta' as const,
+  messageId: 'm2',
+  offset,
+  text,
+});
+
+async function waitFor(check: () => boolean, what: string, ms = 5000) {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function collector() {
+  const entries: BusEntry[] = [];
+  let resyncs = 0;
+  return {
+    entries,
+    resyncs: () => resyncs,
+    texts: () => entries.map((e) => (e.event.type === 'delta' ? e.event.text : e.event.type)),
+    sink: { event: (entry: BusEntry) => entries.push(entry), resync: () => void resyncs++ },
+  };
+}
+
+describe.runIf(postgres)('createPostgresBus', () => {
+  const pools: pg.Pool[] = [];
+  const buses: MessageBus[] = [];
+  const open = (options: { maxLength?: number } = {}): PostgresBus => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8 });
+    pools.push(pool);
+    const bus = createPostgresBus({ pool, table: TABLE, onError: () => {}, ...options });
+    buses.push(bus);
+    return bus;
+  };
+  beforeAll(async () => {
+    const admin = new pg.Pool({ connectionString: POSTGRES_URL });
+    await admin.query(`DROP TABLE IF EXISTS ${TABLE}, ${TABLE}_heads`);
+    await admin.end();
+    await Promise.all([open().ensureSchema(), open().ensureSchema()]);
+  });
+  afterAll(async () => {
+    for (const bus of buses) await bus.close();
+    for (const pool of pools) await pool.end();
+  });
+
+  it('delivers what one instance publishes to another, replaying after a cursor first', async () => {
+    const a = open();
+    const b = open();
+    const id = randomUUID();
+    expect(await a.publish(id, delta(0, 'a'))).toBe('1');
+    await a.publish(id, delta(1, 'b'));
+    const seen = collector();
+    b.subscribe(id, '1', seen.sink);
+    await waitFor(() => seen.entries.length === 1, 'the replay');
+    await a.publish(id, delta(2, 'c'));
+    await waitFor(() => seen.entries.length === 2, 'the live entry');
+    expect(seen.texts()).toEqual(['b', 'c']);
+    expect(seen.entries.map((e) => e.cursor)).toEqual(['2', '3']);
+  });
+
+  it('stores the event and NOTIFYs only a pointer, so a 100 kB event goes through', async () => {
+    const a = open();
+    const b = open();
+    const id = randomUUID();
+    const seen = collector();
+    b.subscribe(id, undefined, seen.sink);
+    const big = 'x'.repeat(100_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await a.publish(id, delta(0, big));
+    await waitFor(() => seen.entries.length === 1, 'the big event');
+    expect(seen.entries[0]!.event).toMatchObject({ text: big });
+  });
+
+  it('concurrent publishers on one conversation: every subscriber gets 1..n in order, once', async () => {
+    const a = open();
+    const b = open();
+    const id = randomUUID();
+    const seen = [collector(), collector(), collector()];
+    seen.forEach((s, i) => (i === 0 ? a : b).subscribe(id, undefined, s.sink));
+    const late = collector();
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; i < 50; i++) await (w % 2 ? a : b).publish(id, delta(w * 50 + i, 'x'));
+        if (w === 0) b.subscribe(id, '0', late.sink);
+      }),
+    );
+    for (const s of [...seen, late]) {
+      await waitFor(() => s.entries.length === 200, 'all 200');
+      expect(s.entries.map((e) => Number(e.cursor))).toEqual(
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
+    }
+  });
+
+  it('trims each conversation to about maxLength rows and prunes old rows', async () => {
+    const a = open({ maxLength: 50 });
+    const id = randomUUID();
+    for (let i = 0; i < 300; i++) await a.publish(id, delta(i, 'x'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const pool = pools.at(-1)!;
+    const count = async () =>
+      Number(
+        (await pool.query(`SELECT count(*) AS n FROM ${TABLE} WHERE conversation_id = $1`, [id]))
+          .rows[0].n,
+      );
+    expect(await count()).toBeLessThanOrEqual(50 + 100);
+    expect(await count()).toBeGreaterThanOrEqual(50);
+    await pool.query(
+      `UPDATE ${TABLE} SET created_at = now() - interval '2 days' WHERE conversation_id = $1`,
+      [id],
+    );
+    expect(await a.prune(86_400)).toBeGreaterThanOrEqual(50);
+    expect(await count()).toBe(0);
+    // Positions go on after pruning; a subscriber from the start gets what is new.
+    expect(Number(await a.publish(id, delta(300, 'y')))).toBe(301);
+  });
+
+  it.each([['garbage'], ['99999'], ['-1'], ['1.5'], ['1e3']])(
+    'replays from the start for the cursor %j instead of failing',
+    async (cursor) => {
+      const a = open();
+      const id = randomUUID();
+      await a.publish(id, delta(0, 'a'));
+      const seen = collector();
+      a.subscribe(id, cursor, seen.sink);
+      await waitFor(() => seen.entries.length === 1, 'the replay');
+    },
+  );
+
+  it('reconnects when its LISTEN connection is killed, tells subscribers to resync, and goes on', async () => {
+    const a = open();
+    const b = open();
+    const id = randomUUID();
+    const seen = collector();
+    b.subscribe(id, undefined, seen.sink);
+    await a.publish(id, delta(0, 'a'));
+    await waitFor(() => seen.entries.length === 1, 'the first entry');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN seqline_bus' AND pid <> pg_backend_pid()`,
+    );
+    await admin.end();
+    await a.publish(id, delta(1, 'b'));
+    await waitFor(() => seen.resyncs() >= 1, 'a resync');
+    await waitFor(() => seen.entries.length === 2, 'the entry published while it reconnected');
+    await a.publish(id, delta(2, 'c'));
+    await waitFor(() => seen.entries.length === 3, 'live again');
+    expect(seen.texts()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects bad identifiers before any SQL runs', () => {
+    const pool = pools[0]!;
+    expect(() => createPostgresBus({ pool, table: 'x; DROP TABLE y' })).toThrow(
+      /\[seqline\] \[bus\] \[postgres\] invalid table/,
+    );
+    expect(() => createPostgresBus({ pool, channel: 'Bad-Channel' })).toThrow(/channel/);
+  });
+});
