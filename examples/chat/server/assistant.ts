@@ -1,0 +1,182 @@
+import type { Message } from 'seqline';
+import { createReplyWriter, type MessageBus, type ReplyWriter } from 'seqline/server';
+import type { ChatStore } from './stores/store';
+
+/**
+ * The scripted assistant: no model, a deterministic text generator. The
+ * same reply id and prompt always give the same text and the same token
+ * pacing, so a reply interrupted by a restart is resumed from the offset
+ * stored in the database, and the result is the text it would have had.
+ */
+export function replyText(reply: Pick<Message, 'id' | 'sequence'>, prompt: string): string {
+  const random = seeded(`${reply.id}\n${prompt}`);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const quoted = prompt.length > 60 ? `${prompt.slice(0, 57).trimEnd()}…` : prompt;
+  const n = reply.sequence ?? 0;
+  const sentences = [
+    `${pick(OPENERS)} “${quoted}”.`,
+    `This reply holds sequence #${n}, reserved together with your message (#${n - 1}) by nextRange(conversation, 2) in one transaction, so it can never sort above it.`,
+    pick(MIDDLES),
+    pick(CLOSERS),
+  ];
+  return sentences.join(' ');
+}
+
+/** The reply cut into tokens of one to three words, each with the delay before it (ms). */
+export function replyTokens(
+  reply: Pick<Message, 'id' | 'sequence'>,
+  prompt: string,
+  tokenDelayMs: number,
+): { text: string; delay: number }[] {
+  const text = replyText(reply, prompt);
+  const random = seeded(`${reply.id}\npacing`);
+  const words = text.match(/\S+\s*/g) ?? [];
+  const tokens: { text: string; delay: number }[] = [];
+  for (let i = 0; i < words.length; ) {
+    const take = 1 + Math.floor(random() * 3);
+    // Jitter like a real model: mostly steady, now and then a longer think.
+    const factor = random() < 0.08 ? 4 : 0.5 + random();
+    tokens.push({
+      text: words.slice(i, i + take).join(''),
+      delay: Math.round(tokenDelayMs * factor),
+    });
+    i += take;
+  }
+  return tokens;
+}
+
+/** Options of {@link createAssistant}. */
+export interface AssistantOptions {
+  store: ChatStore;
+  bus: MessageBus;
+  /** Average milliseconds between tokens. @default 45 */
+  tokenDelayMs?: number;
+}
+
+/** Streams scripted replies, resumes them after a restart, and stops them on shutdown. */
+export interface Assistant {
+  /** Streams `reply` (possibly partly stored already) to completion. Resolves when it ends or stops. */
+  run(reply: Message, prompt: Message | undefined): Promise<void>;
+  /** Replies being streamed now. */
+  readonly active: number;
+  /** Stops every reply where it is, with its content so far stored (still `streaming`, to resume on the next start). */
+  stop(): Promise<void>;
+}
+
+export function createAssistant(options: AssistantOptions): Assistant {
+  const { store, bus } = options;
+  const tokenDelayMs = options.tokenDelayMs ?? 45;
+  const running = new Map<string, { writer: ReplyWriter; reply: Message; done: Promise<void> }>();
+  let stopping = false;
+
+  const stream = async (writer: ReplyWriter, reply: Message, prompt: Message | undefined) => {
+    if (!prompt) {
+      await writer.fail('The message this reply answers is missing.');
+      return;
+    }
+    const tokens = replyTokens(reply, prompt.content, tokenDelayMs);
+    const text = tokens.map((token) => token.text).join('');
+    if (!text.startsWith(reply.content)) {
+      // Stored content the generator would not have written: never append after it.
+      await writer.fail('The stored reply does not match the generator; it cannot be resumed.');
+      return;
+    }
+    await writer.start();
+    let at = 0;
+    for (const token of tokens) {
+      const end = at + token.text.length;
+      if (end > writer.content.length) {
+        await sleep(token.delay);
+        if (stopping) return;
+        // Resuming mid-token: append only what the stored content does not have yet.
+        await writer.append(text.slice(writer.content.length, end));
+      }
+      at = end;
+    }
+    await writer.complete();
+  };
+
+  return {
+    run(reply, prompt) {
+      const found = running.get(reply.id);
+      if (found) return found.done;
+      if (stopping) return Promise.resolve();
+      const writer = createReplyWriter({
+        bus,
+        message: { ...reply, status: 'streaming' },
+        persist: (update) => store.updateReply(update),
+        persistEveryMs: 200,
+        onError: (error) => console.error('[chat] publish failed:', (error as Error).message),
+      });
+      const done = stream(writer, reply, prompt)
+        .catch(async (error) => {
+          if (stopping) return;
+          console.error(`[chat] reply ${reply.id} failed:`, error);
+          await writer.fail('The assistant failed; send the message again.').catch(() => {});
+        })
+        .finally(() => running.delete(reply.id));
+      running.set(reply.id, { writer, reply, done });
+      return done;
+    },
+    get active() {
+      return running.size;
+    },
+    async stop() {
+      stopping = true;
+      const open = [...running.entries()];
+      // Store what each reply has so far, so the next start resumes from exactly there.
+      await Promise.all(
+        open.map(([messageId, { writer, reply, done }]) =>
+          done.then(() =>
+            store
+              .updateReply({
+                messageId,
+                conversationId: reply.conversationId,
+                content: writer.content,
+                status: 'streaming',
+              })
+              .catch(() => {}),
+          ),
+        ),
+      );
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+const OPENERS = [
+  'You wrote',
+  'Noted:',
+  'Got it, you said',
+  'Thanks for the message',
+  'Here is my scripted answer to',
+] as const;
+const MIDDLES = [
+  'Timestamps can collide at the millisecond, and the POST and the stream race each other, but a server-assigned sequence gives one order that every tab and every refresh agrees on.',
+  'Tokens arrive as deltas with a character offset, so a delta that arrives twice, or again after a reconnect, is applied once.',
+  'If the stream drops, the page reconnects with Last-Event-ID and the server catches it up from the database before going live again.',
+  'Optimistic messages wait below the last confirmed one and keep their row when the server confirms them, so nothing jumps.',
+] as const;
+const CLOSERS = [
+  'Reload the page: the order will be exactly the same.',
+  'Try the chaos toggle and send ten more: the order still holds.',
+  'Open a second tab and send from both: both tabs converge.',
+  'Every message here is stored once, in sequence order.',
+] as const;
+
+/** A small deterministic PRNG (mulberry32) seeded from a string hash. */
+function seeded(seed: string): () => number {
+  let state = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) state = Math.imul(state ^ seed.charCodeAt(i), 0x01000193);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
