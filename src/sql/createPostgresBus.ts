@@ -34,7 +34,7 @@ export interface PostgresListenClient {
  * broken one).
  */
 export interface PostgresBusPool {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[] }>;
   connect(): Promise<PostgresListenClient>;
 }
 
@@ -141,6 +141,10 @@ SELECT position, pg_notify($3, position::text || ' ' || $1) FROM added`;
 WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
   const headSql = /* sql */ `SELECT position FROM ${heads} WHERE conversation_id = $1`;
   const trimSql = /* sql */ `DELETE FROM ${events} WHERE conversation_id = $1 AND position <= $2`;
+  // Named prepared statements: each connection parses and plans the publish CTE once, not per event.
+  const named = (text: string) => `seqline_bus_${fnv1a(text)}`;
+  const publishName = named(publishSql);
+  const readName = named(readSql);
   const pruneSql = /* sql */ `DELETE FROM ${events} WHERE created_at < now() - make_interval(secs => $1)`;
 
   const conversations = new Map<string, Conversation>();
@@ -160,7 +164,11 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
   };
 
   const read = async (conversationId: string, after: number): Promise<BusEntry[]> => {
-    const { rows } = await pool.query({ text: readSql, values: [conversationId, after] });
+    const { rows } = await pool.query({
+      name: readName,
+      text: readSql,
+      values: [conversationId, after],
+    });
     const entries: BusEntry[] = [];
     for (const row of rows as { position: unknown; event: unknown }[]) {
       try {
@@ -312,6 +320,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
       let position: number;
       try {
         const { rows } = await pool.query({
+          name: publishName,
           text: publishSql,
           values: [conversationId, JSON.stringify(event), channel],
         });
@@ -428,6 +437,16 @@ interface Conversation {
 const PAGE = 500;
 /** Trim a conversation's old rows on every this many-th publish. */
 const TRIM_EVERY = 100;
+
+/** 32-bit FNV-1a of `text`, in hex: a short, stable statement name per table. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
 
 function toPosition(cursor: string | undefined): number {
   return cursor !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(cursor) ? Number(cursor) : 0;
