@@ -95,7 +95,7 @@ describe.runIf(postgres)('createPostgresBus', () => {
     const b = open();
     const id = randomUUID();
     const seen = [collector(), collector(), collector()];
-    seen.forEach((s, i) => (i === 0 ? a : b).subscribe(id, undefined, s.sink));
+    for (const [i, s] of seen.entries()) (i === 0 ? a : b).subscribe(id, undefined, s.sink);
     const late = collector();
     await Promise.all(
       Array.from({ length: 4 }, async (_, w) => {

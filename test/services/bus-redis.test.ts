@@ -39,10 +39,7 @@ function collector() {
   };
 }
 
-const drivers: [
-  string,
-  () => Promise<{ client: RedisBusClient; close: () => Promise<unknown> | void }>,
-][] = [
+const drivers: [string, () => Promise<{ client: RedisBusClient; close: () => unknown }>][] = [
   [
     'ioredis',
     async () => {
@@ -121,7 +118,7 @@ describe.runIf(redis)('createRedisBus', () => {
         const b = await open();
         const ids = Array.from({ length: 20 }, () => randomUUID());
         const seen = ids.map(() => collector());
-        ids.forEach((id, i) => b.subscribe(id, undefined, seen[i]!.sink));
+        for (const [i, id] of ids.entries()) b.subscribe(id, undefined, seen[i]!.sink);
         for (let round = 0; round < 5; round++) {
           await Promise.all(ids.map((id) => a.publish(id, delta(round, String(round)))));
         }
