@@ -156,7 +156,9 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
     // node-redis duplicates start disconnected; ioredis ones connect by themselves.
     if (typeof connect === 'function' && !isIoRedis(reader)) readerReady = connect.call(reader);
   }
-  let readyEvents = 0;
+  // A reader that is already connected has had its first `ready`: the next one is a reconnect.
+  const state = reader as { status?: unknown; isReady?: unknown };
+  let readyEvents = !ownsReader && (state.status === 'ready' || state.isReady === true) ? 1 : 0;
   reader.on?.('ready', () => {
     readerId = undefined;
     // Every `ready` after the first is a reconnect: the server may have restarted empty.
