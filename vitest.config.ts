@@ -1,8 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
-import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { chromiumArgs, chromiumPath } from './test/storybook/chromium';
 
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
@@ -15,7 +12,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**'],
+          exclude: ['test/services/**', 'test/react/**', 'test/e2e/**'],
         },
       },
       {
@@ -65,34 +62,18 @@ export default defineConfig({
         },
       },
       {
-        // Every story in stories/ as a test (its play function, if any), in Debian's Chromium.
-        plugins: [
-          storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)) }),
-        ],
+        // The demo chat (examples/chat) end to end in headless Debian Chromium, on SQLite, Postgres
+        // and Redis + Postgres. globalSetup builds what `npm run demo` serves. One file at a time:
+        // each runs a server and a browser.
         test: {
-          name: 'storybook',
-          testTimeout: 60_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({
-              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
-        },
-      },
-      {
-        // The built Storybook (storybook-static) in headless Chromium: the race story under all chaos.
-        test: {
-          name: 'storybook-static',
+          name: 'e2e',
           environment: 'node',
-          include: ['test/storybook/**/*.test.ts'],
-          globalSetup: ['test/storybook/buildStorybook.ts'],
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          fileParallelism: false,
           testTimeout: 120_000,
-          hookTimeout: 180_000,
+          hookTimeout: 120_000,
         },
-      },
       },
     ],
   },

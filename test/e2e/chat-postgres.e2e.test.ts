@@ -1,0 +1,4 @@
+import { describeChatSuite } from './support/chatSuite';
+import { postgresBackend } from './support/demo';
+
+await describeChatSuite(postgresBackend());

@@ -1,0 +1,4 @@
+import { describeChatSuite } from './support/chatSuite';
+import { redisPostgresBackend } from './support/demo';
+
+await describeChatSuite(redisPostgresBackend());

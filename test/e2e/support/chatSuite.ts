@@ -1,0 +1,143 @@
+/**
+ * The demo's end-to-end suite, registered once per backend: rapid sends
+ * while replies stream, reload; two tabs at once; a crash mid-reply.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireService } from '../../support/services';
+import {
+  launchChromium,
+  openConversation,
+  type ShownRow,
+  shownRows,
+  waitForSettled,
+} from './browser';
+import { type Backend, type DemoProcess, type StoredRow, startDemo, storedMessages } from './demo';
+
+export async function describeChatSuite(backend: Backend): Promise<void> {
+  let ready = true;
+  for (const service of backend.services) ready = (await requireService(service)) && ready;
+
+  describe.runIf(ready)(`demo chat on ${backend.name}`, () => {
+    let browser: Browser;
+    let demo: DemoProcess;
+    const run = Date.now().toString(36);
+
+    beforeAll(async () => {
+      [browser, demo] = await Promise.all([launchChromium(), startDemo(backend)]);
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await demo?.stop();
+    });
+
+    it('20 rapid clicks while replies stream: the order survives a reload and equals the database order', async () => {
+      const conversationId = `rapid-${run}`;
+      const page = await browser.newPage();
+      await openConversation(page, demo.url, conversationId);
+      const input = page.getByRole('textbox', { name: 'Message' });
+      const send = page.getByRole('button', { name: 'Send', exact: true });
+      for (let i = 1; i <= 20; i++) {
+        await input.fill(`click ${i}`);
+        await send.click();
+      }
+      const before = await waitForSettled(page, 40);
+      await page.reload();
+      await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+      const after = await waitForSettled(page, 40);
+
+      expect(after.map(visible)).toEqual(before.map(visible));
+      const stored = await storedMessages(backend, conversationId);
+      expectSameAsDatabase(after, stored);
+      expect(
+        stored
+          .filter((m) => m.role === 'user')
+          .map((m) => m.content)
+          .sort(),
+      ).toEqual(Array.from({ length: 20 }, (_, i) => `click ${i + 1}`).sort());
+      await page.close();
+    });
+
+    it('two tabs sending at once converge to the same order, without duplicates', async () => {
+      const conversationId = `tabs-${run}`;
+      const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+      const pages = await Promise.all(contexts.map((context) => context.newPage()));
+      await Promise.all(pages.map((page) => openConversation(page, demo.url, conversationId)));
+      // Both tabs fire ten sends in the same moment.
+      await Promise.all(
+        pages.map((page) => page.getByRole('button', { name: 'Send 10 rapid messages' }).click()),
+      );
+      const [a, b] = await Promise.all(pages.map((page) => waitForSettled(page, 40)));
+      expect(a!.map(visible)).toEqual(b!.map(visible));
+      expectSameAsDatabase(a!, await storedMessages(backend, conversationId));
+      await Promise.all(contexts.map((context) => context.close()));
+    });
+
+    it('the server is killed mid-reply and restarted: the page reconnects, the reply resumes from its stored offset, every message shows once', async () => {
+      const conversationId = `crash-${run}`;
+      const page = await browser.newPage();
+      await openConversation(page, demo.url, conversationId);
+      await page.getByRole('textbox', { name: 'Message' }).fill('tell me about ordering');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      // Kill as soon as the reply has some streamed text, well before its end.
+      await page.waitForFunction(
+        () => {
+          const reply = document.querySelector<HTMLElement>('[data-role="assistant"]');
+          return reply?.dataset.status === 'streaming' && (reply.textContent ?? '').length > 10;
+        },
+        undefined,
+        { polling: 20, timeout: 20_000 },
+      );
+      await demo.kill();
+      const shownAtKill = (await shownRows(page)).find((row) => row.role === 'assistant')!;
+      const storedAtKill = (await storedMessages(backend, conversationId)).find(
+        (m) => m.role === 'assistant',
+      )!;
+      // Not final in the database (the writer persists every 200 ms, so it may still read 'pending').
+      expect(['pending', 'streaming']).toContain(storedAtKill.status);
+      await page.getByTestId('stream-status').filter({ hasNotText: 'live' }).waitFor();
+
+      demo = await startDemo(backend, { port: demo.port });
+      expect(demo.output()).toMatch(/1 unfinished reply resumed from their stored offset/);
+      const rows = await waitForSettled(page, 2);
+      const stored = await storedMessages(backend, conversationId);
+      expectSameAsDatabase(rows, stored);
+      const reply = rows.find((row) => row.role === 'assistant')!;
+      expect(reply.content.startsWith(shownAtKill.content)).toBe(true);
+      expect(reply.content.startsWith(storedAtKill.content)).toBe(true);
+      expect(reply.content.length).toBeGreaterThan(shownAtKill.content.length);
+      expect(reply.content).toMatch(/sequence #2, reserved together with your message \(#1\)/);
+
+      // And the page goes on working after the restart.
+      await page.getByRole('textbox', { name: 'Message' }).fill('still there?');
+      await page.getByRole('button', { name: 'Send', exact: true }).click();
+      expectSameAsDatabase(
+        await waitForSettled(page, 4),
+        await storedMessages(backend, conversationId),
+      );
+      await page.close();
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+/** What a user sees of a row (keys differ after a reload: an optimistic row is keyed by its clientId). */
+function visible(row: ShownRow) {
+  return { id: row.id, sequence: row.sequence, role: row.role, content: row.content };
+}
+
+/** Shown once each, in the database's sequence order, with the stored content; sequences 1..n; each reply right after its prompt. */
+function expectSameAsDatabase(shown: ShownRow[], stored: StoredRow[]): void {
+  expect(new Set(shown.map((row) => row.id)).size).toBe(shown.length);
+  expect(shown.map(visible)).toEqual(
+    stored.map((m) => ({ id: m.id, sequence: m.sequence, role: m.role, content: m.content })),
+  );
+  expect(stored.map((m) => m.sequence)).toEqual(stored.map((_, i) => i + 1));
+  expect(stored.every((m) => m.status === 'complete')).toBe(true);
+  expect(stored.map((m) => m.role)).toEqual(
+    stored.map((_, i) => (i % 2 === 0 ? 'user' : 'assistant')),
+  );
+}
+
+export type { Page };
