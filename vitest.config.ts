@@ -1,5 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+import { chromiumArgs, chromiumPath } from './test/storybook/chromium';
 
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
@@ -12,7 +15,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/e2e/**'],
+          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**', 'test/e2e/**'],
         },
       },
       {
@@ -59,6 +62,35 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Every story in stories/ as a test (its play function, if any), in Debian's Chromium.
+        plugins: [
+          storybookTest({ configDir: fileURLToPath(new URL('./.storybook', import.meta.url)) }),
+        ],
+        test: {
+          name: 'storybook',
+          testTimeout: 60_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+      {
+        // The built Storybook (storybook-static) in headless Chromium: the race story under all chaos.
+        test: {
+          name: 'storybook-static',
+          environment: 'node',
+          include: ['test/storybook/**/*.test.ts'],
+          globalSetup: ['test/storybook/buildStorybook.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {
