@@ -2,14 +2,17 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   type ComponentPropsWithoutRef,
   type ElementType,
+  Fragment,
   memo,
   type ReactNode,
   useCallback,
   useMemo,
+  useRef,
   useSyncExternalStore,
 } from 'react';
 import { discardOptimistic, type SequenceGap, type TimelineMessage } from '../index';
 import { type ConversationStore, getConversationStore } from './conversationStore';
+import { layoutRowBlocks, type RowBlockLayout } from './layoutRowBlocks';
 import { type MessagesQueryInput, messagesQueryOptions } from './messagesQueryOptions';
 
 /** What the row render prop gets for one message. */
@@ -101,8 +104,8 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
   );
   // Which key each gap sits before: only walked when there are gaps (not on streamed tokens).
   const gapBefore = useMemo(() => {
+    if (gaps.length === 0) return NO_GAPS;
     const at = new Map<string, SequenceGap>();
-    if (gaps.length === 0) return at;
     const timeline = store.getTimeline();
     let next = 0;
     for (const key of keys) {
@@ -112,17 +115,64 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
     }
     return at;
   }, [store, keys, gaps]);
+  // Rows go in blocks (see layoutRowBlocks.ts), so a token costs O(√n) fiber visits, not O(n).
+  // Recomputed only when the order changes, from the last layout so no row changes block.
+  const layout = useRef<RowBlockLayout>(undefined);
+  layout.current = layoutRowBlocks(
+    keys,
+    layout.current,
+    (key) => store.getTimeline().get(key)?.sequence === null,
+  );
+  const { blocks } = layout.current;
   const Container: ElementType = as ?? 'div';
+  return (
+    <Container {...rest}>
+      {blocks.length > 0
+        ? blocks.map((block) => (
+            <Block
+              key={block.id}
+              keys={block.keys}
+              store={store}
+              gapBefore={gapBefore}
+              renderMessage={renderMessage}
+              renderGap={renderGap}
+            />
+          ))
+        : empty}
+    </Container>
+  );
+}
+
+// ---------------------------------------------------------------------------
+
+const NO_GAPS: ReadonlyMap<string, SequenceGap> = new Map();
+
+interface BlockProps {
+  keys: readonly string[];
+  store: ConversationStore;
+  gapBefore: ReadonlyMap<string, SequenceGap>;
+  renderMessage: (row: MessageRowProps) => ReactNode;
+  renderGap: (gap: SequenceGap) => ReactNode;
+}
+
+/** A run of rows; re-renders only when its keys, the gaps or the render props change. */
+const Block = memo(function Block({
+  keys,
+  store,
+  gapBefore,
+  renderMessage,
+  renderGap,
+}: BlockProps) {
   const rows: ReactNode[] = [];
   for (const key of keys) {
     const gap = gapBefore.get(key);
     if (gap) rows.push(<GapRow key={`gap:${gap.from}-${gap.to}`} gap={gap} render={renderGap} />);
     rows.push(<Row key={key} store={store} messageKey={key} render={renderMessage} />);
   }
-  return <Container {...rest}>{rows.length > 0 ? rows : empty}</Container>;
-}
-
-// ---------------------------------------------------------------------------
+  // One keyed child, not the rows themselves: when a token updates another block, React still
+  // completes this one and loops over its direct children (bubbleProperties), so keep that at 1.
+  return <Fragment key="rows">{rows}</Fragment>;
+});
 
 interface RowProps {
   store: ConversationStore;

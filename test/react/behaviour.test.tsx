@@ -80,6 +80,45 @@ describe('optimistic → confirmed', () => {
     expect(confirmed).toBe(pending);
     chat.unmount();
   });
+
+  it('keeps every DOM node when the confirmation moves the row past a block boundary', async () => {
+    // Rows render in blocks of 64 (layoutRowBlocks): the pending row is the 64th, and the
+    // five messages stored before its POST completes would sit in a second block, which
+    // its confirmation (sequence 69) moves it past. Its block stays open while it is pending.
+    const handlers = seeded('boundary', 63);
+    msw.use(handlers);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    msw.server.use(
+      http.post('*/conversations/:id/messages', async () => {
+        await held;
+        return undefined;
+      }),
+      handlers.send(),
+    );
+    const chat = renderChat('boundary');
+    await waitFor(() => expect(chat.rows()).toHaveLength(63));
+    let clientId = '';
+    act(() => {
+      clientId = chat.send('mine');
+    });
+    for (let i = 1; i <= 5; i++) {
+      await act(() => handlers.db.insert('boundary', { role: 'user', content: `other ${i}` }));
+    }
+    await waitFor(() => expect(chat.rows()).toHaveLength(69));
+    expect(chat.rows()[63]!.dataset.row).toBe(clientId);
+    const before = new Map(chat.rows().map((row) => [row.dataset.row, row]));
+    release();
+    await waitFor(() => expect(chat.rows()[68]!.dataset.status).toBe('complete'));
+    expect(chat.rows()[68]!.dataset.row).toBe(clientId);
+    // (The POST also reserved an assistant reply, sequence 70, after it.)
+    expect(chat.ids()).toEqual(handlers.db.messages('boundary').map((m) => m.id));
+    const after = new Map(chat.rows().map((row) => [row.dataset.row, row]));
+    for (const [key, row] of before) expect(after.get(key)).toBe(row);
+    chat.unmount();
+  });
 });
 
 describe('a streamed delta in a 1,000-message list', () => {
