@@ -736,7 +736,7 @@ function mergeMessage(current: TimelineMessage, incoming: Message): TimelineMess
   // The local send order only matters until the server has sequenced the message.
   const ordered = sequence === null && sendOrder ? { ...merged, sendOrder } : merged;
   if (error !== undefined) ordered.error = error;
-  return equalMessages(ordered, current) ? current : ordered;
+  return deepEqual(ordered, current) ? current : ordered;
 }
 
 /** The message without its `error` field (only `failed` messages carry one). */
@@ -782,14 +782,6 @@ function gapContaining(gaps: readonly SequenceGap[], sequence: number): number {
     else return mid;
   }
   return -1;
-}
-
-function equalMessages(a: TimelineMessage, b: TimelineMessage): boolean {
-  const keysA = Object.keys(a);
-  if (keysA.length !== Object.keys(b).length) return false;
-  const recordA = a as Record<string, unknown>;
-  const recordB = b as Record<string, unknown>;
-  return keysA.every((key) => key in b && deepEqual(recordA[key], recordB[key]));
 }
 
 /** Structural equality for JSON-like values, so a refetched copy of unchanged metadata is "no change". */
