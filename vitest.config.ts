@@ -2,7 +2,23 @@ import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-import { chromiumArgs, chromiumPath } from './test/storybook/chromium';
+
+/**
+ * Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it): playwright
+ * cannot download its own browser builds on these machines.
+ */
+const chromium = {
+  path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
 
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
@@ -15,7 +31,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**', 'test/e2e/**'],
+          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**'],
         },
       },
       {
@@ -76,7 +92,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({
-              launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+              launchOptions: { executablePath: chromium.path, args: chromium.args },
             }),
             instances: [{ browser: 'chromium' }],
           },
@@ -89,23 +105,11 @@ export default defineConfig({
           environment: 'node',
           include: ['test/storybook/**/*.test.ts'],
           globalSetup: ['test/storybook/buildStorybook.ts'],
+          provide: { chromium },
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
       },
-      {
-        // The demo chat (examples/chat) end to end in headless Debian Chromium, on SQLite, Postgres
-        // and Redis + Postgres. globalSetup builds what `npm run demo` serves. One file at a time:
-        // each runs a server and a browser.
-        test: {
-          name: 'e2e',
-          environment: 'node',
-          include: ['test/e2e/**/*.e2e.test.ts'],
-          globalSetup: ['test/e2e/globalSetup.ts'],
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-        },
       },
     ],
   },

@@ -21,6 +21,8 @@ const config: StorybookConfig = {
       ...viteConfig,
       build: {
         ...viteConfig.build,
+        // Storybook's own bundles are large; nothing here ships to users.
+        chunkSizeWarningLimit: 4000,
         rolldownOptions: {
           ...viteConfig.build?.rolldownOptions,
           onwarn(warning, warn) {

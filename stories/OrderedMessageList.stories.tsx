@@ -20,6 +20,22 @@ const meta = {
   title: 'seqline/OrderedMessageList',
   component: OrderedMessageList,
   tags: ['autodocs'],
+  argTypes: {
+    conversationId: {
+      description:
+        'Which conversation to show. The hooks and lists of one conversation under one `QueryClient` share its messages.',
+    },
+    renderMessage: {
+      table: {
+        defaultValue: { summary: 'a row with pending, streaming and failed (Retry) states' },
+      },
+    },
+    renderGap: {
+      table: { defaultValue: { summary: 'a "Loading messages from–to…" status line' } },
+    },
+    history: { table: { defaultValue: { summary: '{} (the default fetcher, same origin)' } } },
+    as: { table: { defaultValue: { summary: "'div'" } } },
+  },
   parameters: {
     // The props are documented below; the stories are scenarios, not prop toggles.
     controls: { disable: true },

@@ -13,7 +13,10 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** Where the built Storybook is served. */
     storybookUrl: string;
+    /** Debian's Chromium and its flags (vitest.config.ts). */
+    chromium: { path: string; args: string[] };
   }
 }
 

@@ -10,13 +10,13 @@
  */
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { chromiumArgs, chromiumPath } from './chromium';
 
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const { path, args } = inject('chromium');
+  browser = await chromium.launch({ executablePath: path, args });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 });
 
