@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**'],
+          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**', 'test/e2e/**'],
         },
       },
       {
@@ -110,6 +110,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // The demo chat (examples/chat) end to end in headless Debian Chromium, on SQLite, Postgres
+        // and Redis + Postgres. globalSetup builds what `npm run demo` serves. One file at a time:
+        // each runs a server and a browser.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },
