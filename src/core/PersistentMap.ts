@@ -1,3 +1,5 @@
+import { fnv1a } from './hash';
+
 /**
  * An immutable string-keyed map with structural sharing (a hash array mapped
  * trie). `set` and `delete` copy only the path to one leaf, O(log32 n), so a
@@ -20,7 +22,7 @@ export class PersistentMap<V> {
   }
 
   get(key: string): V | undefined {
-    const hash = hashString(key);
+    const hash = fnv1a(key);
     let node: Branch<V> = this.root;
     for (let shift = 0; ; shift += BITS) {
       const bit = 1 << ((hash >>> shift) & MASK);
@@ -42,14 +44,14 @@ export class PersistentMap<V> {
   /** A map with `key` set to `value`; this same map when it already holds that exact value. */
   set(key: string, value: V): PersistentMap<V> {
     const change = { added: false };
-    const root = setIn(this.root, 0, hashString(key), key, value, change);
+    const root = setIn(this.root, 0, fnv1a(key), key, value, change);
     if (root === this.root) return this;
     return new PersistentMap(this.size + (change.added ? 1 : 0), root);
   }
 
   /** A map without `key`; this same map when `key` was absent. */
   delete(key: string): PersistentMap<V> {
-    const root = deleteIn(this.root, 0, hashString(key), key);
+    const root = deleteIn(this.root, 0, fnv1a(key), key);
     if (root === this.root) return this;
     return new PersistentMap(this.size - 1, root ?? PersistentMap.EMPTY.root);
   }
@@ -215,16 +217,6 @@ function popcount(x: number): number {
   let n = x - ((x >>> 1) & 0x55555555);
   n = (n & 0x33333333) + ((n >>> 2) & 0x33333333);
   return (((n + (n >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
-}
-
-/** FNV-1a, 32 bits. */
-function hashString(value: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    hash ^= value.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 function insertAt<T>(items: readonly T[], at: number, item: T): T[] {

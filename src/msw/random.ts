@@ -1,3 +1,4 @@
+import { fnv1a } from '../core/hash';
 /** A seeded source of numbers in [0, 1), so chaos and generated text repeat for a given seed. */
 export type Random = () => number;
 
@@ -14,14 +15,7 @@ export function createRandom(seed: number): Random {
 }
 
 /** FNV-1a, to derive a per-message seed from its identity. */
-export function hashString(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
+export const hashString = fnv1a;
 
 /** An integer in [min, max], inclusive. */
 export function between(random: Random, min: number, max: number): number {

@@ -1,3 +1,4 @@
+import { fnv1aHex } from '../core/hash';
 import { parseStreamEvent } from '../core/schemas';
 import {
   assertConversationId,
@@ -142,7 +143,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
   const headSql = /* sql */ `SELECT position FROM ${heads} WHERE conversation_id = $1`;
   const trimSql = /* sql */ `DELETE FROM ${events} WHERE conversation_id = $1 AND position <= $2`;
   // Named prepared statements: each connection parses and plans the publish CTE once, not per event.
-  const named = (text: string) => `seqline_bus_${fnv1a(text)}`;
+  const named = (text: string) => `seqline_bus_${fnv1aHex(text)}`;
   const publishName = named(publishSql);
   const readName = named(readSql);
   const pruneSql = /* sql */ `DELETE FROM ${events} WHERE created_at < now() - make_interval(secs => $1)`;
@@ -437,16 +438,6 @@ interface Conversation {
 const PAGE = 500;
 /** Trim a conversation's old rows on every this many-th publish. */
 const TRIM_EVERY = 100;
-
-/** 32-bit FNV-1a of `text`, in hex: a short, stable statement name per table. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}
 
 function toPosition(cursor: string | undefined): number {
   return cursor !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(cursor) ? Number(cursor) : 0;

@@ -1,3 +1,4 @@
+import { fnv1aHex } from '../../core/hash';
 /**
  * The SSE cursor `createConversationStream` writes as each event's `id:`,
  * and reads back from `Last-Event-ID`:
@@ -45,11 +46,5 @@ export function parseStreamCursor(
 
 /** 32-bit FNV-1a in hex. Not a signature: it catches accidents and casual forgery, which is all a full catch-up needs. */
 function checksum(conversationId: string, body: string): string {
-  const text = `${conversationId}\n${body}`;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
+  return fnv1aHex(`${conversationId}\n${body}`);
 }

@@ -1,3 +1,4 @@
+import { fnv1aHex } from '../../core/hash';
 import {
   backendError,
   quoteTableName,
@@ -53,8 +54,8 @@ RETURNING value`;
   // node-postgres prepares a named statement once per connection. The name is
   // a hash of the text, so two allocators on different tables never clash.
   const prepared = options.preparedStatements ?? true;
-  const reserveName = prepared ? `seqline_${fnv1a(reserveSql)}` : undefined;
-  const currentName = prepared ? `seqline_${fnv1a(currentSql)}` : undefined;
+  const reserveName = prepared ? `seqline_${fnv1aHex(reserveSql)}` : undefined;
+  const currentName = prepared ? `seqline_${fnv1aHex(currentSql)}` : undefined;
 
   const fail = (what: string, error: unknown) =>
     backendError(
@@ -123,13 +124,3 @@ export function postgresCounterTableDDL(name: TableName): string {
 }
 
 // ---------------------------------------------------------------------------
-
-/** 32-bit FNV-1a of `text`, in hex: a short, stable statement name. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}
