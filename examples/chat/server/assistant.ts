@@ -1,5 +1,6 @@
 import type { Message } from 'seqline';
 import { createReplyWriter, type MessageBus, type ReplyWriter } from 'seqline/server';
+import type { ReplyLease } from './replyLease';
 import type { ChatStore } from './stores/store';
 
 /**
@@ -51,35 +52,65 @@ export interface AssistantOptions {
   bus: MessageBus;
   /** Average milliseconds between tokens. @default 45 */
   tokenDelayMs?: number;
+  /**
+   * Several instances on one database: a reply is streamed only by the
+   * instance that claims it here (see ./replyLease.ts).
+   * @default none: this process is the only one
+   */
+  lease?: ReplyLease;
+}
+
+/** How {@link Assistant.run} treats a reply it did not create. */
+export interface RunOptions {
+  /**
+   * Set when the reply was found unfinished in the database (left by a
+   * restart, or by an instance that stopped): `resume` streams it on from
+   * its stored offset, `fail` marks it failed. Logged when claimed.
+   */
+  takeover?: 'resume' | 'fail';
 }
 
 /** Streams scripted replies, resumes them after a restart, and stops them on shutdown. */
 export interface Assistant {
-  /** Streams `reply` (possibly partly stored already) to completion. Resolves when it ends or stops. */
-  run(reply: Message, prompt: Message | undefined): Promise<void>;
+  /**
+   * Streams `reply` (possibly partly stored already) to completion. Resolves
+   * when it ends or stops, or at once when another instance holds it.
+   */
+  run(reply: Message, prompt: Message | undefined, options?: RunOptions): Promise<void>;
+  /** Whether this process is streaming (or claiming) `replyId` now. */
+  has(replyId: string): boolean;
   /** Replies being streamed now. */
   readonly active: number;
-  /** Stops every reply where it is, with its content so far stored (still `streaming`, to resume on the next start). */
+  /**
+   * Stops every reply where it is, with its content so far stored (still
+   * `streaming`, to resume on the next start or on another instance), then
+   * releases its claim.
+   */
   stop(): Promise<void>;
 }
 
 export function createAssistant(options: AssistantOptions): Assistant {
-  const { store, bus } = options;
+  const { store, bus, lease } = options;
   const tokenDelayMs = options.tokenDelayMs ?? 45;
-  const running = new Map<string, { writer: ReplyWriter; reply: Message; done: Promise<void> }>();
+  const running = new Map<string, Promise<void>>();
   let stopping = false;
 
-  const stream = async (writer: ReplyWriter, reply: Message, prompt: Message | undefined) => {
+  /** Streams to the end; `false` when it stopped early (a shutdown). */
+  const stream = async (
+    writer: ReplyWriter,
+    reply: Message,
+    prompt: Message | undefined,
+  ): Promise<boolean> => {
     if (!prompt) {
       await writer.fail('The message this reply answers is missing.');
-      return;
+      return true;
     }
     const tokens = replyTokens(reply, prompt.content, tokenDelayMs);
     const text = tokens.map((token) => token.text).join('');
     if (!text.startsWith(reply.content)) {
       // Stored content the generator would not have written: never append after it.
       await writer.fail('The stored reply does not match the generator; it cannot be resumed.');
-      return;
+      return true;
     }
     await writer.start();
     let at = 0;
@@ -87,58 +118,94 @@ export function createAssistant(options: AssistantOptions): Assistant {
       const end = at + token.text.length;
       if (end > writer.content.length) {
         await sleep(token.delay);
-        if (stopping) return;
+        if (stopping) return false;
         // Resuming mid-token: append only what the stored content does not have yet.
         await writer.append(text.slice(writer.content.length, end));
       }
       at = end;
     }
     await writer.complete();
+    return true;
+  };
+
+  const claimed = async (
+    reply: Message,
+    prompt: Message | undefined,
+    run: RunOptions,
+  ): Promise<void> => {
+    let current = reply;
+    if (lease) {
+      // What the caller read may be stale: the previous holder may have finished it, or got further.
+      const fresh = await store.getMessage(reply.id);
+      if (!fresh || (fresh.status !== 'pending' && fresh.status !== 'streaming')) return;
+      current = fresh;
+    }
+    if (run.takeover && lease) {
+      console.log(
+        `[chat] took over reply ${current.id} (#${current.sequence}) at ${current.content.length} stored characters: ${run.takeover === 'fail' ? 'marked failed' : 'resuming'}`,
+      );
+    }
+    const writer = createReplyWriter({
+      bus,
+      message: { ...current, status: 'streaming' },
+      persist: (update) => store.updateReply(update),
+      persistEveryMs: 200,
+      onError: (error) => console.error('[chat] publish failed:', (error as Error).message),
+    });
+    if (run.takeover === 'fail') {
+      await writer.fail('Interrupted by a server restart.');
+      return;
+    }
+    let finished = false;
+    try {
+      finished = await stream(writer, current, prompt);
+    } catch (error) {
+      if (stopping) return;
+      console.error(`[chat] reply ${current.id} failed:`, error);
+      await writer.fail('The assistant failed; send the message again.').catch(() => {});
+      finished = true;
+    } finally {
+      if (!finished && stopping) {
+        // Store exactly what was streamed, before the claim is released, so whoever resumes starts here.
+        await store
+          .updateReply({
+            messageId: current.id,
+            conversationId: current.conversationId,
+            content: writer.content,
+            status: 'streaming',
+          })
+          .catch(() => {});
+      }
+    }
   };
 
   return {
-    run(reply, prompt) {
+    run(reply, prompt, options = {}) {
       const found = running.get(reply.id);
-      if (found) return found.done;
+      if (found) return found;
       if (stopping) return Promise.resolve();
-      const writer = createReplyWriter({
-        bus,
-        message: { ...reply, status: 'streaming' },
-        persist: (update) => store.updateReply(update),
-        persistEveryMs: 200,
-        onError: (error) => console.error('[chat] publish failed:', (error as Error).message),
-      });
-      const done = stream(writer, reply, prompt)
-        .catch(async (error) => {
-          if (stopping) return;
-          console.error(`[chat] reply ${reply.id} failed:`, error);
-          await writer.fail('The assistant failed; send the message again.').catch(() => {});
-        })
+      const done = (async () => {
+        if (lease && !(await lease.claim(reply.id))) return;
+        try {
+          await claimed(reply, prompt, options);
+        } finally {
+          await lease?.release(reply.id).catch(() => {});
+        }
+      })()
+        .catch((error) => console.error(`[chat] reply ${reply.id}:`, error))
         .finally(() => running.delete(reply.id));
-      running.set(reply.id, { writer, reply, done });
+      running.set(reply.id, done);
       return done;
+    },
+    has(replyId) {
+      return running.has(replyId);
     },
     get active() {
       return running.size;
     },
     async stop() {
       stopping = true;
-      const open = [...running.entries()];
-      // Store what each reply has so far, so the next start resumes from exactly there.
-      await Promise.all(
-        open.map(([messageId, { writer, reply, done }]) =>
-          done.then(() =>
-            store
-              .updateReply({
-                messageId,
-                conversationId: reply.conversationId,
-                content: writer.content,
-                status: 'streaming',
-              })
-              .catch(() => {}),
-          ),
-        ),
-      );
+      await Promise.all(running.values());
     },
   };
 }

@@ -5,6 +5,7 @@ import { createMemoryBus, type MessageBus, toNodeHandler } from 'seqline/server'
 import { createChatApi } from './api';
 import { createAssistant } from './assistant';
 import { bootScopedBus } from './bootScopedBus';
+import type { ReplyLease } from './replyLease';
 import type { ChatStore } from './stores/store';
 
 /** Options of {@link createChatServer}. */
@@ -29,7 +30,24 @@ export interface ChatServerOptions {
   onUnfinished?: 'resume' | 'fail';
   /** Shown by `GET /api/health`. */
   describe?: Record<string, string>;
+  /**
+   * Several instances on one database and a shared bus: each reply is
+   * streamed by the instance that claims it, and every instance looks for
+   * unfinished replies that nobody holds (their instance stopped or was
+   * killed) every `takeoverEveryMs`, and resumes them (or fails them, per
+   * `onUnfinished`).
+   * @default none: unfinished replies are handled once, at start
+   */
+  lease?: ReplyLease;
+  /** With a `lease`: how often to look for replies nobody streams. @default 1000 */
+  takeoverEveryMs?: number;
 }
+
+/**
+ * A reply younger than this is left to the instance whose POST created it,
+ * which claims it a few milliseconds after the commit.
+ */
+const TAKEOVER_AFTER_MS = 2000;
 
 export interface ChatServer {
   readonly server: Server;
@@ -43,11 +61,30 @@ export interface ChatServer {
 export function createChatServer(options: ChatServerOptions): ChatServer {
   const { store } = options;
   const bus = options.bus ?? bootScopedBus(createMemoryBus());
+  const { lease } = options;
   const assistant = createAssistant({
     store,
     bus,
     ...(options.tokenDelayMs === undefined ? {} : { tokenDelayMs: options.tokenDelayMs }),
+    ...(lease ? { lease } : {}),
   });
+  const takeover = options.onUnfinished === 'fail' ? 'fail' : 'resume';
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  let sweeping: Promise<void> | undefined;
+  /** With a lease: claims and resumes every unfinished reply no live instance holds. */
+  const sweep = async () => {
+    const cutoff = Date.now() - TAKEOVER_AFTER_MS;
+    for (const { reply, prompt } of await store.unfinishedReplies()) {
+      if (assistant.has(reply.id) || Date.parse(reply.createdAt) > cutoff) continue;
+      void assistant.run(reply, prompt, { takeover });
+    }
+  };
+  const sweepNow = () => {
+    sweeping ??= sweep()
+      .catch((error) => console.error('[chat] looking for unfinished replies failed:', error))
+      .finally(() => (sweeping = undefined));
+    return sweeping;
+  };
   const api = toNodeHandler(
     createChatApi({
       store,
@@ -65,7 +102,11 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
     server,
     async listen(port, host) {
       await store.init();
-      const unfinished = await store.unfinishedReplies();
+      if (lease) {
+        await sweepNow();
+        sweeper = setInterval(sweepNow, options.takeoverEveryMs ?? 1000);
+      }
+      const unfinished = lease ? [] : await store.unfinishedReplies();
       for (const { reply, prompt } of unfinished) {
         if (options.onUnfinished === 'fail') {
           await store.updateReply({
@@ -96,6 +137,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       return `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/`;
     },
     async close() {
+      clearInterval(sweeper);
+      await sweeping;
       await assistant.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

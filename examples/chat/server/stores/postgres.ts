@@ -71,6 +71,10 @@ export function createPostgresStore(options: PostgresStoreOptions): ChatStore {
       await pool.query(
         /* sql */ `CREATE INDEX IF NOT EXISTS ${MESSAGES_TABLE}_reply_to ON ${MESSAGES_TABLE} (reply_to)`,
       );
+      // Several instances look for unfinished replies every second (to take over a stopped one's).
+      await pool.query(
+        /* sql */ `CREATE INDEX IF NOT EXISTS ${MESSAGES_TABLE}_unfinished ON ${MESSAGES_TABLE} (status) WHERE status IN ('pending', 'streaming')`,
+      );
       await sql.ensureSchema();
     },
     async createTurn(input) {
