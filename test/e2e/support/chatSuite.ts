@@ -123,12 +123,12 @@ export async function describeChatSuite(backend: Backend): Promise<void> {
 // ---------------------------------------------------------------------------
 
 /** What a user sees of a row (keys differ after a reload: an optimistic row is keyed by its clientId). */
-function visible(row: ShownRow) {
+export function visible(row: ShownRow) {
   return { id: row.id, sequence: row.sequence, role: row.role, content: row.content };
 }
 
 /** Shown once each, in the database's sequence order, with the stored content; sequences 1..n; each reply right after its prompt. */
-function expectSameAsDatabase(shown: ShownRow[], stored: StoredRow[]): void {
+export function expectSameAsDatabase(shown: ShownRow[], stored: StoredRow[]): void {
   expect(new Set(shown.map((row) => row.id)).size).toBe(shown.length);
   expect(shown.map(visible)).toEqual(
     stored.map((m) => ({ id: m.id, sequence: m.sequence, role: m.role, content: m.content })),

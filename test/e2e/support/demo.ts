@@ -87,6 +87,8 @@ export interface DemoProcess {
   port: number;
   /** Everything the server printed. */
   output(): string;
+  /** Resolves once the output matches `pattern` (from the start), with the match. */
+  waitForOutput(pattern: RegExp, timeout?: number): Promise<RegExpExecArray>;
   /** Ctrl-C: resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, as a crash. */
@@ -105,12 +107,20 @@ export async function freePort(): Promise<number> {
 /** Runs examples/chat/server/main.ts and waits for the URL it prints. */
 export async function startDemo(
   backend: Backend,
-  options: { port?: number; env?: Record<string, string> } = {},
+  options: {
+    port?: number;
+    env?: Record<string, string>;
+    /** Command-line flags, as after `npm run demo --`. */
+    args?: string[];
+    /** @default 30_000 */
+    startTimeout?: number;
+  } = {},
 ): Promise<DemoProcess> {
   const port = options.port ?? (await freePort());
+  const startTimeout = options.startTimeout ?? 30_000;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'examples/chat/server/main.ts'],
+    ['--import', 'tsx', 'examples/chat/server/main.ts', ...(options.args ?? [])],
     {
       cwd: ROOT,
       env: {
@@ -131,8 +141,8 @@ export async function startDemo(
   );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`demo did not start in 30 s:\n${output}`)),
-      30_000,
+      () => reject(new Error(`demo did not start in ${startTimeout / 1000} s:\n${output}`)),
+      startTimeout,
     );
     const check = () => {
       const match = /open (http:\/\/\S+)/.exec(output);
@@ -151,6 +161,23 @@ export async function startDemo(
     url,
     port,
     output: () => output,
+    waitForOutput(pattern, timeout = 20_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.stdout!.off('data', check);
+          reject(new Error(`no ${pattern} in the demo's output in ${timeout} ms:\n${output}`));
+        }, timeout);
+        const check = () => {
+          const match = pattern.exec(output);
+          if (!match) return;
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          resolve(match);
+        };
+        child.stdout!.on('data', check);
+        check();
+      });
+    },
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGINT');
