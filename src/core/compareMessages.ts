@@ -7,7 +7,7 @@ import { compareTimestampKeys, parseTimestamp } from './timestamp';
  * `addOptimistic`; dropped once the server assigns a sequence.
  */
 export interface SendOrder {
-  /** The highest sequence the timeline knew when the message was sent (0 if none). */
+  /** The highest sequence the timeline knew when the message was sent (`Infinity` if it knew none yet). */
   readonly afterSequence: number;
   /** A local send counter: orders optimistic messages among themselves, never the client clock. */
   readonly index: number;

@@ -147,7 +147,9 @@ export function mergeMessages(timeline: Timeline, messages: readonly unknown[]):
 /**
  * Shows a message the user is sending, before the server has stored it. It
  * has no sequence yet: it sorts right after the last message the timeline
- * knew when it was sent, and among other unconfirmed messages by send order.
+ * knew when it was sent (after every message, if it knew none yet: history
+ * that arrives later stays above it), and among other unconfirmed messages
+ * by send order.
  * Calling it again with the `clientId` of a failed message marks it pending
  * again (a retry); with a pending or confirmed one, it changes nothing.
  *
@@ -178,7 +180,11 @@ export function addOptimistic(timeline: Timeline, draft: OptimisticDraft): Timel
   if (existing && !(existing.sequence === null && existing.status === 'failed')) return base;
 
   const change = new Change(base);
-  const sendOrder: SendOrder = { afterSequence: base.lastSequence, index: base.sendCount };
+  // Before the timeline has seen any server message (history still loading), every message
+  // the server holds was sequenced before this send: sort after all of them, not after 0.
+  const afterSequence =
+    base.lastSequence === base.start ? Number.POSITIVE_INFINITY : base.lastSequence;
+  const sendOrder: SendOrder = { afterSequence, index: base.sendCount };
   change.sendCount++;
   const message: TimelineMessage = existing
     ? { ...withoutError(existing), content, status: 'pending', sendOrder }

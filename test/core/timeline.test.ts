@@ -162,6 +162,23 @@ describe('optimistic sends', () => {
     expect(t.keys).toEqual(['a', 'b', 'k1']);
   });
 
+  // Found in Storybook: a send before the history loaded sorted above the whole history.
+  it('keeps a message sent before the history loaded below that history', () => {
+    let t = addOptimistic(createTimeline('c1'), { clientId: 'early', content: 'hi' });
+    t = addOptimistic(t, { clientId: 'early2', content: 'again' });
+    t = mergeMessages(t, [
+      serverMessage({ id: 'a', sequence: 1 }),
+      serverMessage({ id: 'b', sequence: 2 }),
+    ]);
+    expect(t.keys).toEqual(['a', 'b', 'early', 'early2']);
+    t = confirmOptimistic(
+      t,
+      'early',
+      serverMessage({ id: 's3', sequence: 3, clientId: 'early', content: 'hi' }),
+    );
+    expect(t.keys).toEqual(['a', 'b', 'early', 'early2']);
+  });
+
   it('orders unconfirmed messages by send order, never by the client clock', () => {
     let t = history();
     t = addOptimistic(t, { clientId: 'first', content: '1', createdAt: '2030-01-01T00:00:00Z' });
