@@ -1,13 +1,13 @@
 import { quoteTableName, type TableName } from '../dialect';
 import type { MysqlClient } from '../dialects/mysql';
 import { mysqlCounterTableDDL } from '../dialects/mysql';
+import { positionalSql } from './shared';
 import type {
   BackfillDialect,
   BackfillPlan,
   BackfillSession,
   BatchStatements,
   Query,
-  ScopeRange,
 } from './types';
 
 /**
@@ -26,23 +26,13 @@ import type {
  * VARBINARY, holding the UTF-8 bytes of the string the allocator is given.
  */
 export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): BackfillDialect {
-  const q = (identifier: string) => `\`${identifier}\``;
-  const table = quoteTableName(plan.table, '`');
-  const counters = quoteTableName(plan.counterTable, '`');
-  const scope = `t.${q(plan.scopeColumn)}`;
-  const seq = `t.${q(plan.sequenceColumn)}`;
-  const id = `t.${q(plan.idColumn)}`;
-  const order = plan.orderBy.map((column) => `t.${q(column)}`).join(', ');
-  const missing = `(${seq} IS NULL OR ${seq} = 0)`;
-  const todo = plan.onlyMissing ? ` AND ${missing}` : '';
-
-  // `?` placeholders are positional: each use of the range pushes its values again.
-  const range = (r: ScopeRange, values: unknown[], alias = 't') => {
-    const column = `${alias}.${q(plan.scopeColumn)}`;
-    if (r.lo !== undefined) values.push(r.lo);
-    values.push(r.hi);
-    return r.lo === undefined ? `${column} <= ?` : `${column} > ? AND ${column} <= ?`;
-  };
+  const counterKey = (scope: string) => `CAST(${scope} AS BINARY)`;
+  const sql = positionalSql(plan, '`', {
+    differs: (a, b) => `NOT (${a} <=> ${b})`,
+    counterKey,
+  });
+  const { q, table, counters, scope } = sql;
+  const sequence = `m.${q(plan.sequenceColumn)}`;
 
   return {
     name: 'mysql',
@@ -55,37 +45,16 @@ FROM information_schema.columns
 WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
       values: [plan.table.schema ?? null, plan.table.table],
     },
-    count: {
-      text: /* sql */ `SELECT COUNT(DISTINCT ${scope}) AS scopes, ${
-        plan.onlyMissing ? `COALESCE(SUM(${missing}), 0)` : 'COUNT(*)'
-      } AS \`rows\` FROM ${table} t WHERE ${scope} IS NOT NULL`,
-      values: [],
-    },
-    countRenumbered: {
-      text: /* sql */ `SELECT COUNT(*) AS \`rows\` FROM (
-  SELECT ${seq} AS seq, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${scope} IS NOT NULL
-) r WHERE NOT (r.seq <=> r.n)`,
-      values: [],
-    },
-    nextBatch(lo, size) {
-      const values: unknown[] = lo === undefined ? [size] : [lo, size];
-      const after = lo === undefined ? '' : ` AND ${scope} > ?`;
-      return {
-        text: /* sql */ `SELECT b.scope, COUNT(*) OVER () AS n FROM (
-  SELECT DISTINCT ${scope} AS scope FROM ${table} t
-  WHERE ${scope} IS NOT NULL${after} ORDER BY ${scope} LIMIT ?
-) b ORDER BY b.scope DESC LIMIT 1`,
-        values,
-      };
-    },
+    count: sql.count,
+    countRenumbered: sql.countRenumbered,
+    nextBatch: sql.nextBatch,
     batch(r): BatchStatements {
       const lockValues: unknown[] = [];
       // ON DUPLICATE KEY UPDATE takes the exclusive row lock even when the
       // value stays the same; ORDER BY takes the locks in one order.
       const lock: Query = {
         text: /* sql */ `INSERT INTO ${counters} (scope, value)
-SELECT DISTINCT CAST(${scope} AS BINARY), 0 FROM ${table} t WHERE ${range(r, lockValues)}${todo} ORDER BY 1
+SELECT DISTINCT ${counterKey(scope)}, 0 FROM ${table} t WHERE ${sql.range(r, lockValues)}${sql.todo} ORDER BY 1
 ON DUPLICATE KEY UPDATE value = ${counters}.value`,
         values: lockValues,
       };
@@ -97,26 +66,22 @@ ON DUPLICATE KEY UPDATE value = ${counters}.value`,
             // be ahead of it (allocated, not yet inserted).
             text: /* sql */ `UPDATE ${table} AS m
 JOIN (
-  SELECT ${id} AS id, ${scope} AS scope,
-    ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${range(r, numberValues)} AND ${missing}
+  ${sql.ranked(r, numberValues)}
 ) AS r ON m.${q(plan.idColumn)} = r.id
 LEFT JOIN (
-  SELECT ${scope} AS scope, MAX(${seq}) AS top
-  FROM ${table} t WHERE ${range(r, numberValues)} AND ${seq} > 0 GROUP BY ${scope}
+  ${sql.existing(r, numberValues)}
 ) AS e ON e.scope = r.scope
-LEFT JOIN ${counters} AS c ON c.scope = CAST(r.scope AS BINARY)
-SET m.${q(plan.sequenceColumn)} = GREATEST(COALESCE(e.top, 0), COALESCE(c.value, 0)) + r.n`,
+LEFT JOIN ${counters} AS c ON c.scope = ${counterKey('r.scope')}
+SET ${sequence} = GREATEST(COALESCE(e.top, 0), COALESCE(c.value, 0)) + r.n`,
             values: numberValues,
           }
         : {
             text: /* sql */ `UPDATE ${table} AS m
 JOIN (
-  SELECT ${id} AS id, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${range(r, numberValues)}
+  ${sql.ranked(r, numberValues)}
 ) AS r ON m.${q(plan.idColumn)} = r.id
-SET m.${q(plan.sequenceColumn)} = r.n
-WHERE NOT (m.${q(plan.sequenceColumn)} <=> r.n)`,
+SET ${sequence} = r.n
+WHERE NOT (${sequence} <=> r.n)`,
             values: numberValues,
           };
 
@@ -124,8 +89,7 @@ WHERE NOT (m.${q(plan.sequenceColumn)} <=> r.n)`,
       // VALUES(col) (not the 8.0.19 row alias) because MariaDB only knows VALUES().
       const seed: Query = {
         text: /* sql */ `INSERT INTO ${counters} (scope, value)
-SELECT CAST(${scope} AS BINARY), MAX(${seq}) FROM ${table} t
-WHERE ${range(r, seedValues)} AND ${seq} > 0 GROUP BY ${scope}
+${sql.highest(r, seedValues)}
 ON DUPLICATE KEY UPDATE value = GREATEST(${counters}.value, VALUES(value))`,
         values: seedValues,
       };

@@ -1,6 +1,7 @@
 import { quoteTableName, type TableName } from '../dialect';
 import type { PostgresClient } from '../dialects/postgres';
 import { postgresCounterTableDDL } from '../dialects/postgres';
+import { backfillNames } from './shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -21,15 +22,7 @@ export function createPostgresBackfill(
   client: PostgresClient,
   plan: BackfillPlan,
 ): BackfillDialect {
-  const q = (identifier: string) => `"${identifier}"`;
-  const table = quoteTableName(plan.table, '"');
-  const counters = quoteTableName(plan.counterTable, '"');
-  const scope = `t.${q(plan.scopeColumn)}`;
-  const seq = `t.${q(plan.sequenceColumn)}`;
-  const id = `t.${q(plan.idColumn)}`;
-  const order = plan.orderBy.map((column) => `t.${q(column)}`).join(', ');
-  const missing = `(${seq} IS NULL OR ${seq} = 0)`;
-  const todo = plan.onlyMissing ? ` AND ${missing}` : '';
+  const { q, table, counters, scope, seq, id, order, missing, todo } = backfillNames(plan, '"');
 
   const range = (r: ScopeRange, values: unknown[], alias = 't') => {
     const column = `${alias}.${q(plan.scopeColumn)}`;

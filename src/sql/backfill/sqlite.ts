@@ -1,13 +1,13 @@
 import { quoteTableName, type TableName } from '../dialect';
 import type { SqliteClient } from '../dialects/sqlite';
 import { sqliteCounterTableDDL } from '../dialects/sqlite';
+import { positionalSql } from './shared';
 import type {
   BackfillDialect,
   BackfillPlan,
   BackfillSession,
   BatchStatements,
   Query,
-  ScopeRange,
 } from './types';
 
 /**
@@ -17,21 +17,13 @@ import type {
  * no counter rows need locking first.
  */
 export function createSqliteBackfill(db: SqliteClient, plan: BackfillPlan): BackfillDialect {
-  const q = (identifier: string) => `"${identifier}"`;
-  const table = quoteTableName(plan.table, '"');
-  const counters = quoteTableName(plan.counterTable, '"');
-  const scope = `t.${q(plan.scopeColumn)}`;
-  const seq = `t.${q(plan.sequenceColumn)}`;
-  const id = `t.${q(plan.idColumn)}`;
-  const order = plan.orderBy.map((column) => `t.${q(column)}`).join(', ');
-  const missing = `(${seq} IS NULL OR ${seq} = 0)`;
-
-  const range = (r: ScopeRange, values: unknown[], alias = 't') => {
-    const column = `${alias}.${q(plan.scopeColumn)}`;
-    if (r.lo !== undefined) values.push(r.lo);
-    values.push(r.hi);
-    return r.lo === undefined ? `${column} <= ?` : `${column} > ? AND ${column} <= ?`;
-  };
+  const counterKey = (scope: string) => `CAST(${scope} AS TEXT)`;
+  const sql = positionalSql(plan, '"', {
+    differs: (a, b) => `${a} IS NOT ${b}`,
+    counterKey,
+  });
+  const { q, table, counters } = sql;
+  const sequence = q(plan.sequenceColumn);
 
   return {
     name: 'sqlite',
@@ -43,30 +35,9 @@ export function createSqliteBackfill(db: SqliteClient, plan: BackfillPlan): Back
 FROM pragma_table_info(?, ?)`,
       values: [plan.table.table, plan.table.schema ?? 'main'],
     },
-    count: {
-      text: /* sql */ `SELECT COUNT(DISTINCT ${scope}) AS scopes, ${
-        plan.onlyMissing ? `COALESCE(SUM(${missing}), 0)` : 'COUNT(*)'
-      } AS "rows" FROM ${table} t WHERE ${scope} IS NOT NULL`,
-      values: [],
-    },
-    countRenumbered: {
-      text: /* sql */ `SELECT COUNT(*) AS "rows" FROM (
-  SELECT ${seq} AS seq, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${scope} IS NOT NULL
-) r WHERE r.seq IS NOT r.n`,
-      values: [],
-    },
-    nextBatch(lo, size) {
-      const values: unknown[] = lo === undefined ? [size] : [lo, size];
-      const after = lo === undefined ? '' : ` AND ${scope} > ?`;
-      return {
-        text: /* sql */ `SELECT b.scope, COUNT(*) OVER () AS n FROM (
-  SELECT DISTINCT ${scope} AS scope FROM ${table} t
-  WHERE ${scope} IS NOT NULL${after} ORDER BY ${scope} LIMIT ?
-) b ORDER BY b.scope DESC LIMIT 1`,
-        values,
-      };
-    },
+    count: sql.count,
+    countRenumbered: sql.countRenumbered,
+    nextBatch: sql.nextBatch,
     batch(r): BatchStatements {
       const numberValues: unknown[] = [];
       const number: Query = plan.onlyMissing
@@ -74,36 +45,31 @@ FROM pragma_table_info(?, ?)`,
             // Above both the highest stored sequence and the counter, which may
             // be ahead of it (allocated, not yet inserted).
             text: /* sql */ `WITH ranked AS (
-  SELECT ${id} AS id, ${scope} AS scope,
-    ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${range(r, numberValues)} AND ${missing}
+  ${sql.ranked(r, numberValues)}
 ), existing AS (
-  SELECT ${scope} AS scope, MAX(${seq}) AS top
-  FROM ${table} t WHERE ${range(r, numberValues)} AND ${seq} > 0 GROUP BY ${scope}
+  ${sql.existing(r, numberValues)}
 )
-UPDATE ${table} AS m SET ${q(plan.sequenceColumn)} = max(coalesce(e.top, 0), coalesce(c.value, 0)) + r.n
+UPDATE ${table} AS m SET ${sequence} = max(coalesce(e.top, 0), coalesce(c.value, 0)) + r.n
 FROM ranked r
 LEFT JOIN existing e ON e.scope = r.scope
-LEFT JOIN ${counters} c ON c.scope = CAST(r.scope AS TEXT)
+LEFT JOIN ${counters} c ON c.scope = ${counterKey('r.scope')}
 WHERE m.${q(plan.idColumn)} = r.id`,
             values: numberValues,
           }
         : {
             text: /* sql */ `WITH ranked AS (
-  SELECT ${id} AS id, ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n
-  FROM ${table} t WHERE ${range(r, numberValues)}
+  ${sql.ranked(r, numberValues)}
 )
-UPDATE ${table} AS m SET ${q(plan.sequenceColumn)} = r.n
+UPDATE ${table} AS m SET ${sequence} = r.n
 FROM ranked r
-WHERE m.${q(plan.idColumn)} = r.id AND m.${q(plan.sequenceColumn)} IS NOT r.n`,
+WHERE m.${q(plan.idColumn)} = r.id AND m.${sequence} IS NOT r.n`,
             values: numberValues,
           };
 
       const seedValues: unknown[] = [];
       const seed: Query = {
         text: /* sql */ `INSERT INTO ${counters} AS c (scope, value)
-SELECT CAST(${scope} AS TEXT), MAX(${seq}) FROM ${table} t
-WHERE ${range(r, seedValues)} AND ${seq} > 0 GROUP BY ${scope}
+${sql.highest(r, seedValues)}
 ON CONFLICT (scope) DO UPDATE SET value = excluded.value WHERE c.value < excluded.value`,
         values: seedValues,
       };
