@@ -7,6 +7,20 @@ export class SeqlineError extends Error {
   override name = 'SeqlineError';
 }
 
+/**
+ * A `SeqlineError` whose `code` says which kind of failure it is, for
+ * programmatic handling. Each subsystem subclasses it with its own name and
+ * its own union of codes.
+ */
+export class CodedSeqlineError<Code extends string> extends SeqlineError {
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
 /** One problem found while validating input: where it is and what is wrong. */
 export interface ValidationIssue {
   /** Path to the offending field, e.g. `['messages', 3, 'createdAt']`. */

@@ -1,4 +1,4 @@
-import { SeqlineError } from '../core/errors';
+import { CodedSeqlineError } from '../core/errors';
 
 /** What went wrong in an allocator, for programmatic handling. */
 export type SequenceAllocatorErrorCode =
@@ -24,12 +24,6 @@ export type SequenceAllocatorErrorCode =
  *   throw error;
  * }
  */
-export class SequenceAllocatorError extends SeqlineError {
+export class SequenceAllocatorError extends CodedSeqlineError<SequenceAllocatorErrorCode> {
   override name = 'SequenceAllocatorError';
-  readonly code: SequenceAllocatorErrorCode;
-
-  constructor(code: SequenceAllocatorErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }

@@ -1,4 +1,4 @@
-import { SeqlineError } from '../../core/errors';
+import { CodedSeqlineError } from '../../core/errors';
 
 /** What went wrong in a backfill, for programmatic handling. */
 export type BackfillErrorCode =
@@ -27,12 +27,6 @@ export type BackfillErrorCode =
  *   throw error;
  * }
  */
-export class BackfillError extends SeqlineError {
+export class BackfillError extends CodedSeqlineError<BackfillErrorCode> {
   override name = 'BackfillError';
-  readonly code: BackfillErrorCode;
-
-  constructor(code: BackfillErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
