@@ -2,23 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { storybookTest } from '@storybook/addon-vitest/vitest-plugin';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
-
-/**
- * Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it): playwright
- * cannot download its own browser builds on these machines.
- */
-const chromium = {
-  path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-};
+// `.js`: with an extension Vite's config loader resolves it (to the .ts) without a warning.
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.js';
 
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
@@ -92,7 +77,7 @@ export default defineConfig({
             enabled: true,
             headless: true,
             provider: playwright({
-              launchOptions: { executablePath: chromium.path, args: chromium.args },
+              launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
             }),
             instances: [{ browser: 'chromium' }],
           },
@@ -105,7 +90,7 @@ export default defineConfig({
           environment: 'node',
           include: ['test/storybook/**/*.test.ts'],
           globalSetup: ['test/storybook/buildStorybook.ts'],
-          provide: { chromium },
+          provide: { chromium: { path: CHROMIUM_PATH, args: CHROMIUM_ARGS } },
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

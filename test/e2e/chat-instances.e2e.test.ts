@@ -11,7 +11,7 @@ import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services';
 import { launchChromium, openConversation, shownRows, waitForSettled } from './support/browser';
-import { expectSameAsDatabase, visible } from './support/chatSuite';
+import { expectRapidSendsSurviveReload, expectSameAsDatabase } from './support/chatSuite';
 import {
   type Backend,
   type DemoProcess,
@@ -114,26 +114,7 @@ for (const variant of variants) {
       const page = await browser.newPage();
       const traffic = track(page, conversationId);
       await openConversation(page, demo.url, conversationId);
-      const input = page.getByRole('textbox', { name: 'Message' });
-      const send = page.getByRole('button', { name: 'Send', exact: true });
-      for (let i = 1; i <= 20; i++) {
-        await input.fill(`click ${i}`);
-        await send.click();
-      }
-      const before = await waitForSettled(page, 40);
-      await page.reload();
-      await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
-      const after = await waitForSettled(page, 40);
-
-      expect(after.map(visible)).toEqual(before.map(visible));
-      const stored = await storedMessages(backend, conversationId);
-      expectSameAsDatabase(after, stored);
-      expect(
-        stored
-          .filter((m) => m.role === 'user')
-          .map((m) => m.content)
-          .sort(),
-      ).toEqual(Array.from({ length: 20 }, (_, i) => `click ${i + 1}`).sort());
+      await expectRapidSendsSurviveReload(page, backend, conversationId);
       // Both instances took POSTs (each runs the generator of the replies it created), while
       // the page's stream was on one of them: replies crossed instances through the bus.
       expect(new Set(traffic.posts)).toEqual(new Set(['1', '2']));

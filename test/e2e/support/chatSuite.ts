@@ -35,26 +35,7 @@ export async function describeChatSuite(backend: Backend): Promise<void> {
       const conversationId = `rapid-${run}`;
       const page = await browser.newPage();
       await openConversation(page, demo.url, conversationId);
-      const input = page.getByRole('textbox', { name: 'Message' });
-      const send = page.getByRole('button', { name: 'Send', exact: true });
-      for (let i = 1; i <= 20; i++) {
-        await input.fill(`click ${i}`);
-        await send.click();
-      }
-      const before = await waitForSettled(page, 40);
-      await page.reload();
-      await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
-      const after = await waitForSettled(page, 40);
-
-      expect(after.map(visible)).toEqual(before.map(visible));
-      const stored = await storedMessages(backend, conversationId);
-      expectSameAsDatabase(after, stored);
-      expect(
-        stored
-          .filter((m) => m.role === 'user')
-          .map((m) => m.content)
-          .sort(),
-      ).toEqual(Array.from({ length: 20 }, (_, i) => `click ${i + 1}`).sort());
+      await expectRapidSendsSurviveReload(page, backend, conversationId);
       await page.close();
     });
 
@@ -121,6 +102,38 @@ export async function describeChatSuite(backend: Backend): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * On a page opened on `conversationId`: 20 sends as fast as the page takes them while
+ * replies stream, then a reload. The rows before and after the reload are the same,
+ * equal the database's order, and hold every prompt once.
+ */
+export async function expectRapidSendsSurviveReload(
+  page: Page,
+  backend: Backend,
+  conversationId: string,
+): Promise<void> {
+  const input = page.getByRole('textbox', { name: 'Message' });
+  const send = page.getByRole('button', { name: 'Send', exact: true });
+  for (let i = 1; i <= 20; i++) {
+    await input.fill(`click ${i}`);
+    await send.click();
+  }
+  const before = await waitForSettled(page, 40);
+  await page.reload();
+  await page.getByTestId('stream-status').filter({ hasText: 'live' }).waitFor();
+  const after = await waitForSettled(page, 40);
+
+  expect(after.map(visible)).toEqual(before.map(visible));
+  const stored = await storedMessages(backend, conversationId);
+  expectSameAsDatabase(after, stored);
+  expect(
+    stored
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content)
+      .sort(),
+  ).toEqual(Array.from({ length: 20 }, (_, i) => `click ${i + 1}`).sort());
+}
 
 /** What a user sees of a row (keys differ after a reload: an optimistic row is keyed by its clientId). */
 export function visible(row: ShownRow) {
