@@ -5,6 +5,7 @@ import { createMemoryBus, type MessageBus, toNodeHandler } from 'seqline/server'
 import { createChatApi } from './api';
 import { createAssistant } from './assistant';
 import { bootScopedBus } from './bootScopedBus';
+import { closeNow, listenAt } from './listen';
 import type { ReplyLease } from './replyLease';
 import type { ChatStore } from './stores/store';
 
@@ -125,23 +126,13 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
           `[chat] ${unfinished.length} unfinished repl${unfinished.length === 1 ? 'y' : 'ies'} ${options.onUnfinished === 'fail' ? 'marked failed' : 'resumed from their stored offset'}`,
         );
       }
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      return `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/`;
+      return listenAt(server, port, host);
     },
     async close() {
       clearInterval(sweeper);
       await sweeping;
       await assistant.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeNow(server);
       await bus.close();
       await store.close();
     },

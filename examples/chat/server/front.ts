@@ -8,6 +8,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { closeNow, listenAt } from './listen';
 
 /** One app instance behind the front. */
 export interface Upstream {
@@ -150,20 +151,10 @@ export function createRoundRobinFront(options: RoundRobinFrontOptions): RoundRob
   return {
     server,
     async listen(port, host) {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      return `http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/`;
+      return listenAt(server, port, host);
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeNow(server);
       agent.destroy();
     },
   };

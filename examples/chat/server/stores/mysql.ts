@@ -7,8 +7,8 @@ import {
   COUNTERS_TABLE,
   MESSAGES_TABLE,
   type MessageRow,
+  pooledReads,
   type TurnResult,
-  toMessage,
 } from './store';
 
 /** Options of {@link createMysqlStore}. */
@@ -19,9 +19,6 @@ export interface MysqlStoreOptions {
   allocator?: SequenceAllocator;
 }
 
-const COLUMNS =
-  'id, conversation_id, sequence, client_id, role, content, status, error, created_at, reply_to';
-
 type Queryable = Pick<mysql.Pool, 'query'> | mysql.PoolConnection;
 
 /** MySQL / MariaDB through a `mysql2/promise` pool; a deadlocked turn is retried whole. */
@@ -31,24 +28,7 @@ export function createMysqlStore(options: MysqlStoreOptions): ChatStore {
   const rows = async (text: string, values: unknown[], client: Queryable = pool) =>
     (await client.query(text, values))[0] as MessageRow[];
 
-  const findTurn = async (
-    client: Queryable,
-    conversationId: string,
-    clientId: string,
-  ): Promise<TurnResult | undefined> => {
-    const [row] = await rows(
-      /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE conversation_id = ? AND client_id = ?`,
-      [conversationId, clientId],
-      client,
-    );
-    if (!row) return undefined;
-    const [reply] = await rows(
-      /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE reply_to = ?`,
-      [row.id],
-      client,
-    );
-    return { message: toMessage(row), reply: reply && toMessage(reply), created: false };
-  };
+  const { findTurn, ...reads } = pooledReads(rows, () => '?');
 
   const attempt = async (
     input: Parameters<ChatStore['createTurn']>[0],
@@ -94,6 +74,7 @@ export function createMysqlStore(options: MysqlStoreOptions): ChatStore {
   };
 
   return {
+    ...reads,
     engine: 'mysql',
     location: options.url.replace(/\/\/[^@/]*@/, '//…@'),
     async init() {
@@ -132,39 +113,10 @@ export function createMysqlStore(options: MysqlStoreOptions): ChatStore {
       const stored = (await findTurn(pool, input.conversationId, input.clientId))!;
       return { ...stored, created: true };
     },
-    async listMessages(conversationId, after, limit) {
-      const found = await rows(
-        /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE conversation_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
-        [conversationId, after, limit],
-      );
-      return found.map(toMessage);
-    },
-    async getMessage(id) {
-      const [row] = await rows(/* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE id = ?`, [
-        id,
-      ]);
-      return row && toMessage(row);
-    },
     async updateReply(update) {
       await pool.query(
         /* sql */ `UPDATE ${MESSAGES_TABLE} SET content = ?, status = ?, error = ? WHERE id = ?`,
         [update.content, update.status, update.error ?? null, update.messageId],
-      );
-    },
-    async unfinishedReplies() {
-      const found = await rows(
-        /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE role = 'assistant' AND status IN ('pending', 'streaming')`,
-        [],
-      );
-      return Promise.all(
-        found.map(async (row) => {
-          const [prompt] = row.reply_to
-            ? await rows(/* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE id = ?`, [
-                row.reply_to,
-              ])
-            : [];
-          return { reply: toMessage(row), prompt: prompt && toMessage(prompt) };
-        }),
       );
     },
     async listConversations() {

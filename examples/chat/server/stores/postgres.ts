@@ -7,8 +7,7 @@ import {
   COUNTERS_TABLE,
   MESSAGES_TABLE,
   type MessageRow,
-  type TurnResult,
-  toMessage,
+  pooledReads,
 } from './store';
 
 /** Options of {@link createPostgresStore}. */
@@ -19,9 +18,6 @@ export interface PostgresStoreOptions {
   allocator?: SequenceAllocator;
 }
 
-const COLUMNS =
-  'id, conversation_id, sequence, client_id, role, content, status, error, created_at, reply_to';
-
 /** PostgreSQL through a `pg.Pool`: each turn is one transaction on one pooled client. */
 export function createPostgresStore(options: PostgresStoreOptions): ChatStore {
   const pool = new pg.Pool({ connectionString: options.url, max: 10 });
@@ -31,26 +27,10 @@ export function createPostgresStore(options: PostgresStoreOptions): ChatStore {
   const rows = async (text: string, values: unknown[], client: pg.ClientBase | pg.Pool = pool) =>
     (await client.query<MessageRow>(text, values)).rows;
 
-  const findTurn = async (
-    client: pg.ClientBase | pg.Pool,
-    conversationId: string,
-    clientId: string,
-  ): Promise<TurnResult | undefined> => {
-    const [row] = await rows(
-      /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE conversation_id = $1 AND client_id = $2`,
-      [conversationId, clientId],
-      client,
-    );
-    if (!row) return undefined;
-    const [reply] = await rows(
-      /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE reply_to = $1`,
-      [row.id],
-      client,
-    );
-    return { message: toMessage(row), reply: reply && toMessage(reply), created: false };
-  };
+  const { findTurn, ...reads } = pooledReads(rows, (n) => `$${n}`);
 
   return {
+    ...reads,
     engine: 'postgres',
     location: options.url.replace(/\/\/[^@/]*@/, '//…@'),
     async init() {
@@ -120,39 +100,10 @@ export function createPostgresStore(options: PostgresStoreOptions): ChatStore {
       const stored = (await findTurn(pool, input.conversationId, input.clientId))!;
       return { ...stored, created: true };
     },
-    async listMessages(conversationId, after, limit) {
-      const found = await rows(
-        /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE conversation_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
-        [conversationId, after, limit],
-      );
-      return found.map(toMessage);
-    },
-    async getMessage(id) {
-      const [row] = await rows(/* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE id = $1`, [
-        id,
-      ]);
-      return row && toMessage(row);
-    },
     async updateReply(update) {
       await pool.query(
         /* sql */ `UPDATE ${MESSAGES_TABLE} SET content = $2, status = $3, error = $4 WHERE id = $1`,
         [update.messageId, update.content, update.status, update.error ?? null],
-      );
-    },
-    async unfinishedReplies() {
-      const found = await rows(
-        /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE role = 'assistant' AND status IN ('pending', 'streaming')`,
-        [],
-      );
-      return Promise.all(
-        found.map(async (row) => {
-          const [prompt] = row.reply_to
-            ? await rows(/* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE id = $1`, [
-                row.reply_to,
-              ])
-            : [];
-          return { reply: toMessage(row), prompt: prompt && toMessage(prompt) };
-        }),
       );
     },
     async listConversations() {

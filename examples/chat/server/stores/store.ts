@@ -94,3 +94,66 @@ export function toMessage(row: MessageRow): Message {
     ...(row.error ? { error: row.error } : {}),
   };
 }
+
+/** Every column of {@link MESSAGES_TABLE}, in {@link MessageRow}'s order. */
+export const COLUMNS =
+  'id, conversation_id, sequence, client_id, role, content, status, error, created_at, reply_to';
+
+/** Runs one statement and returns its rows: on `client`, or the store's pool without one. */
+export type RowsQuery<Client> = (
+  text: string,
+  values: unknown[],
+  client?: Client,
+) => Promise<MessageRow[]>;
+
+/**
+ * The reads the Postgres and MySQL stores make alike: the same statements through
+ * each driver's `rows`, written with its placeholders (`$1` or `?`). `findTurn` for
+ * `createTurn`, and the three {@link ChatStore} reads.
+ */
+export function pooledReads<Client>(rows: RowsQuery<Client>, placeholder: (n: number) => string) {
+  const select = (where: string) =>
+    /* sql */ `SELECT ${COLUMNS} FROM ${MESSAGES_TABLE} WHERE ${where}`;
+  const [p1, p2, p3] = [placeholder(1), placeholder(2), placeholder(3)];
+
+  return {
+    /** The turn already stored for `(conversationId, clientId)`, with its reply. */
+    async findTurn(
+      client: Client,
+      conversationId: string,
+      clientId: string,
+    ): Promise<TurnResult | undefined> {
+      const [row] = await rows(
+        select(`conversation_id = ${p1} AND client_id = ${p2}`),
+        [conversationId, clientId],
+        client,
+      );
+      if (!row) return undefined;
+      const [reply] = await rows(select(`reply_to = ${p1}`), [row.id], client);
+      return { message: toMessage(row), reply: reply && toMessage(reply), created: false };
+    },
+    async listMessages(conversationId: string, after: number, limit: number): Promise<Message[]> {
+      const found = await rows(
+        select(`conversation_id = ${p1} AND sequence > ${p2} ORDER BY sequence LIMIT ${p3}`),
+        [conversationId, after, limit],
+      );
+      return found.map(toMessage);
+    },
+    async getMessage(id: string): Promise<Message | undefined> {
+      const [row] = await rows(select(`id = ${p1}`), [id]);
+      return row && toMessage(row);
+    },
+    async unfinishedReplies(): Promise<UnfinishedReply[]> {
+      const found = await rows(
+        select(`role = 'assistant' AND status IN ('pending', 'streaming')`),
+        [],
+      );
+      return Promise.all(
+        found.map(async (row) => {
+          const [prompt] = row.reply_to ? await rows(select(`id = ${p1}`), [row.reply_to]) : [];
+          return { reply: toMessage(row), prompt: prompt && toMessage(prompt) };
+        }),
+      );
+    },
+  };
+}
