@@ -8,38 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BusEntry, MessageBus } from '../../src/server';
+import type { MessageBus } from '../../src/server';
 import { createPostgresBus, type PostgresBus } from '../../src/sql';
+import { collector, delta, waitFor } from '../support/bus';
 import { POSTGRES_URL, requireService } from '../support/services';
 
 const postgres = await requireService('postgres');
 const TABLE = 'seqline_test_bus_events';
-
-const delta = (offset: number, text: string) => ({
-  type: 'delta' as const,
-  messageId: 'm2',
-  offset,
-  text,
-});
-
-async function waitFor(check: () => boolean, what: string, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function collector() {
-  const entries: BusEntry[] = [];
-  let resyncs = 0;
-  return {
-    entries,
-    resyncs: () => resyncs,
-    texts: () => entries.map((e) => (e.event.type === 'delta' ? e.event.text : e.event.type)),
-    sink: { event: (entry: BusEntry) => entries.push(entry), resync: () => void resyncs++ },
-  };
-}
 
 describe.runIf(postgres)('createPostgresBus', () => {
   const pools: pg.Pool[] = [];

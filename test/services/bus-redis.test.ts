@@ -9,35 +9,12 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisBus, type RedisBusClient } from '../../src/redis';
-import type { BusEntry, MessageBus } from '../../src/server';
+import type { MessageBus } from '../../src/server';
+import { collector, delta, waitFor } from '../support/bus';
 import { REDIS_URL, requireService } from '../support/services';
 
 const redis = await requireService('redis');
 const PREFIX = 'seqline-test:bus:';
-
-const delta = (offset: number, text: string) => ({
-  type: 'delta' as const,
-  messageId: 'm2',
-  offset,
-  text,
-});
-
-async function waitFor(check: () => boolean, what: string, ms = 5000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function collector() {
-  const entries: BusEntry[] = [];
-  return {
-    entries,
-    texts: () => entries.map((e) => (e.event.type === 'delta' ? e.event.text : e.event.type)),
-    sink: { event: (entry: BusEntry) => entries.push(entry) },
-  };
-}
 
 const drivers: [string, () => Promise<{ client: RedisBusClient; close: () => unknown }>][] = [
   [

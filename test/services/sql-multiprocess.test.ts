@@ -39,6 +39,14 @@ function expectGapless(perProcess: number[][]) {
   expect(interleaved.length).toBeGreaterThan(1);
 }
 
+/** The processes race on a fresh scope of `backend` (its counter table made): gapless, in order. */
+async function expectGaplessRace(backend: 'postgres' | 'mysql' | 'sqlite', target?: string) {
+  const scope = `multiprocess:${randomUUID()}`;
+  expectGapless(
+    await spawnAllocateWorkers({ backend, scope, processes: PROCESSES, count: COUNT, target }),
+  );
+}
+
 describe('many processes on one hot scope', () => {
   it.runIf(postgres)(
     `postgres: ${PROCESSES} processes × ${COUNT} give exactly 1..${TOTAL}`,
@@ -50,15 +58,7 @@ describe('many processes on one hot scope', () => {
         table: 'seqline_test_counters',
       }).ensureSchema();
       await pool.end();
-      const scope = `multiprocess:${randomUUID()}`;
-      expectGapless(
-        await spawnAllocateWorkers({
-          backend: 'postgres',
-          scope,
-          processes: PROCESSES,
-          count: COUNT,
-        }),
-      );
+      await expectGaplessRace('postgres');
     },
   );
 
@@ -72,10 +72,7 @@ describe('many processes on one hot scope', () => {
         table: 'seqline_test_counters',
       }).ensureSchema();
       await pool.end();
-      const scope = `multiprocess:${randomUUID()}`;
-      expectGapless(
-        await spawnAllocateWorkers({ backend: 'mysql', scope, processes: PROCESSES, count: COUNT }),
-      );
+      await expectGaplessRace('mysql');
     },
   );
 
@@ -85,16 +82,7 @@ describe('many processes on one hot scope', () => {
     db.pragma('journal_mode = WAL');
     await createSqlAllocator({ dialect: 'sqlite', client: db }).ensureSchema();
     db.close();
-    const scope = `multiprocess:${randomUUID()}`;
-    expectGapless(
-      await spawnAllocateWorkers({
-        backend: 'sqlite',
-        scope,
-        processes: PROCESSES,
-        count: COUNT,
-        target: file,
-      }),
-    );
+    await expectGaplessRace('sqlite', file);
   });
 
   it('memory is single-process only: 4 processes hand out the same numbers', async () => {

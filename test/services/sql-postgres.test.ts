@@ -93,11 +93,7 @@ describe.runIf(online)('postgres allocator', () => {
 
     it('commit order: B blocks until A commits, then gets the next number', async () => {
       const s = scope();
-      const a = await pool.connect();
-      const b = await pool.connect();
-      try {
-        await a.query('BEGIN');
-        await b.query('BEGIN');
+      await inTwoTransactions(pool, async (a, b) => {
         expect(await allocator.next(s, { client: a })).toBe(1);
         let bResult: number | undefined;
         const bDone = allocator.next(s, { client: b }).then((n) => {
@@ -110,29 +106,19 @@ describe.runIf(online)('postgres allocator', () => {
         expect(await bDone).toBe(2);
         await b.query('COMMIT');
         expect(await allocator.current(s)).toBe(2);
-      } finally {
-        a.release();
-        b.release();
-      }
+      });
     });
 
     it('commit order: when A rolls back instead, blocked B takes A’s number', async () => {
       const s = scope();
-      const a = await pool.connect();
-      const b = await pool.connect();
-      try {
-        await a.query('BEGIN');
-        await b.query('BEGIN');
+      await inTwoTransactions(pool, async (a, b) => {
         expect(await allocator.next(s, { client: a })).toBe(1);
         const bDone = allocator.next(s, { client: b });
         await sleep(200);
         await a.query('ROLLBACK');
         expect(await bDone).toBe(1);
         await b.query('COMMIT');
-      } finally {
-        a.release();
-        b.release();
-      }
+      });
     });
 
     it('pg_terminate_backend mid-transaction: the error surfaces, nothing is duplicated, the next allocation succeeds', async () => {
@@ -186,13 +172,7 @@ describe.runIf(online)('postgres allocator', () => {
     });
 
     it('sends exactly one statement per allocation on the pool (no BEGIN/COMMIT round trips)', async () => {
-      const calls: string[] = [];
-      const counting: PostgresClient = {
-        query: (config) => {
-          calls.push(config.text);
-          return pool.query(config);
-        },
-      };
+      const { client: counting, calls } = recording(pool);
       const counted = createSqlAllocator({ dialect: 'postgres', client: counting, table: TABLE });
       const s = scope();
       await counted.next(s);
@@ -204,13 +184,7 @@ describe.runIf(online)('postgres allocator', () => {
     });
 
     it('refuses injected or malformed table names at construction, running nothing', async () => {
-      const calls: string[] = [];
-      const spy: PostgresClient = {
-        query: (config) => {
-          calls.push(config.text);
-          return pool.query(config);
-        },
-      };
+      const { client: spy, calls } = recording(pool);
       await pool.query('CREATE TABLE IF NOT EXISTS seqline_injection_canary (id int)');
       for (const table of [
         'x; drop table seqline_injection_canary',
@@ -319,6 +293,35 @@ describe.runIf(online)('postgres allocator', () => {
 
 const pools: pg.Pool[] = [];
 const inTransaction: pg.PoolClient[] = [];
+
+/** Runs `body` on two pooled connections, each in an open transaction; releases both after. */
+async function inTwoTransactions(
+  pool: pg.Pool,
+  body: (a: pg.PoolClient, b: pg.PoolClient) => Promise<void>,
+): Promise<void> {
+  const a = await pool.connect();
+  const b = await pool.connect();
+  try {
+    await a.query('BEGIN');
+    await b.query('BEGIN');
+    await body(a, b);
+  } finally {
+    a.release();
+    b.release();
+  }
+}
+
+/** A client that sends everything through `pool` and records each statement's text in `calls`. */
+function recording(pool: pg.Pool): { client: PostgresClient; calls: string[] } {
+  const calls: string[] = [];
+  const client: PostgresClient = {
+    query: (config) => {
+      calls.push(config.text);
+      return pool.query(config);
+    },
+  };
+  return { client, calls };
+}
 
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));

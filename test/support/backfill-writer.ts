@@ -27,30 +27,47 @@ const scopes = scopeList.split(',');
 
 type Write = (id: number, scope: string) => Promise<number>;
 
+/**
+ * Postgres and MySQL alike, on one pooled connection: `begin`, the number, the insert,
+ * COMMIT (ROLLBACK on an error); the connection then goes back to the pool.
+ */
+async function inTransaction<C extends { query(text: string): Promise<unknown>; release(): void }>(
+  client: C,
+  begin: string,
+  allocate: (client: C) => Promise<number>,
+  insert: (client: C, sequence: number) => Promise<unknown>,
+): Promise<number> {
+  try {
+    await client.query(begin);
+    const sequence = await allocate(client);
+    await insert(client, sequence);
+    await client.query('COMMIT');
+    return sequence;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 async function connect(): Promise<{ write: Write; close(): Promise<unknown> | unknown }> {
   const now = '2030-01-01 00:00:00.000000';
   if (dialect === 'postgres') {
     const pool = new pg.Pool({ connectionString: target, max: 1 });
     const allocator = createSqlAllocator({ dialect: 'postgres', client: pool });
     return {
-      async write(id, scope) {
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
-          const sequence = await allocator.next(scope, { client });
-          await client.query(
-            `INSERT INTO ${table} (id, conversation_id, created_at, sequence) VALUES ($1, $2, $3, $4)`,
-            [id, scope, now, sequence],
-          );
-          await client.query('COMMIT');
-          return sequence;
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      write: async (id, scope) =>
+        inTransaction(
+          await pool.connect(),
+          'BEGIN',
+          (client) => allocator.next(scope, { client }),
+          (client, sequence) =>
+            client.query(
+              `INSERT INTO ${table} (id, conversation_id, created_at, sequence) VALUES ($1, $2, $3, $4)`,
+              [id, scope, now, sequence],
+            ),
+        ),
       close: () => pool.end(),
     };
   }
@@ -58,24 +75,17 @@ async function connect(): Promise<{ write: Write; close(): Promise<unknown> | un
     const pool = mysql.createPool({ uri: target, connectionLimit: 1 });
     const allocator = createSqlAllocator({ dialect: 'mysql', client: pool });
     return {
-      async write(id, scope) {
-        const client = await pool.getConnection();
-        try {
-          await client.query('START TRANSACTION');
-          const sequence = await allocator.next(scope, { client });
-          await client.query(
-            `INSERT INTO ${table} (id, conversation_id, created_at, sequence) VALUES (?, ?, ?, ?)`,
-            [id, scope, now, sequence],
-          );
-          await client.query('COMMIT');
-          return sequence;
-        } catch (error) {
-          await client.query('ROLLBACK');
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      write: async (id, scope) =>
+        inTransaction(
+          await pool.getConnection(),
+          'START TRANSACTION',
+          (client) => allocator.next(scope, { client }),
+          (client, sequence) =>
+            client.query(
+              `INSERT INTO ${table} (id, conversation_id, created_at, sequence) VALUES (?, ?, ?, ?)`,
+              [id, scope, now, sequence],
+            ),
+        ),
       close: () => pool.end(),
     };
   }
