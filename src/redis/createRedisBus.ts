@@ -154,7 +154,11 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
     );
     const connect = (reader as NodeRedisBusClient).connect;
     // node-redis duplicates start disconnected; ioredis ones connect by themselves.
-    if (typeof connect === 'function' && !isIoRedis(reader)) readerReady = connect.call(reader);
+    if (typeof connect === 'function' && !isIoRedis(reader)) {
+      readerReady = connect.call(reader);
+      // A failed connect is reported through 'error'; close() during it must not leave a rejection unhandled.
+      readerReady.catch(() => {});
+    }
   }
   // A reader that is already connected has had its first `ready`: the next one is a reconnect.
   const state = reader as { status?: unknown; isReady?: unknown };
@@ -330,6 +334,8 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
       wake?.();
       if (readerId) await command(['CLIENT', 'UNBLOCK', readerId]).catch(() => {});
       if (ownsReader) {
+        // Never tear a node-redis connection down mid-connect: its aborted connect rejects internally.
+        await readerReady.catch(() => {});
         const r = reader as NodeRedisBusClient & IoRedisBusClient;
         if (isIoRedis(reader)) r.disconnect?.();
         else if (typeof r.destroy === 'function') r.destroy();

@@ -141,4 +141,32 @@ describe.runIf(redis)('createRedisBus', () => {
       });
     });
   }
+
+  // Regression: CI saw "Unhandled Rejection: Disconnects client" when close() destroyed the
+  // node-redis reader while its connect() was still pending (10 in 40 closes here, before the fix).
+  it('node-redis: closing right after use leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      for (let i = 0; i < 40; i++) {
+        const client = createClient({ url: REDIS_URL });
+        await client.connect();
+        const bus = createRedisBus({
+          client: client as unknown as RedisBusClient,
+          prefix: PREFIX,
+          onError: () => {},
+        });
+        const id = randomUUID();
+        if (i % 2 === 0) bus.subscribe(id, undefined, { event() {} });
+        await bus.publish(id, delta(0, 'x'));
+        await bus.close();
+        client.destroy();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).toEqual([]);
+  });
 });
