@@ -385,7 +385,9 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
       listener = undefined;
       if (client) {
         await client.query({ text: /* sql */ `UNLISTEN ${channel}` }).catch(() => {});
-        client.release?.();
+        // Destroyed, not returned: a pooled client would keep this bus's listeners and pile up
+        // more with every bus that borrowed it after (MaxListenersExceededWarning, stale handlers).
+        client.release?.(true);
       }
     },
   };

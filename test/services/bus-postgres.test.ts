@@ -143,6 +143,33 @@ describe.runIf(postgres)('createPostgresBus', () => {
     expect(seen.texts()).toEqual(['a', 'b', 'c']);
   });
 
+  // Regression: close() returned its LISTEN client to the pool with the bus's listeners still
+  // attached, so every later bus on that pool added more (MaxListenersExceededWarning).
+  it('close() leaves no listeners behind on the pool it borrowed from', async () => {
+    // Two connections: the bus's LISTEN and its queries. Both are checked afterwards.
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const bus = createPostgresBus({ pool, table: TABLE, onError: () => {} });
+        const id = randomUUID();
+        bus.subscribe(id, undefined, { event() {} });
+        await bus.publish(id, delta(0, 'x'));
+        await bus.close();
+      }
+      const clients = [await pool.connect(), await pool.connect()];
+      try {
+        for (const client of clients) {
+          expect(client.listenerCount('notification')).toBe(0);
+          expect(client.listenerCount('end')).toBe(0);
+        }
+      } finally {
+        for (const client of clients) client.release();
+      }
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('rejects bad identifiers before any SQL runs', () => {
     const pool = pools[0]!;
     expect(() => createPostgresBus({ pool, table: 'x; DROP TABLE y' })).toThrow(
