@@ -3,6 +3,7 @@ import {
   assertConversationId,
   type BusEntry,
   type BusSink,
+  checkPublish,
   isFinalEvent,
   type MessageBus,
   MessageBusError,
@@ -259,12 +260,7 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
 
   return {
     async publish(conversationId, input) {
-      assertConversationId(conversationId, 'redis');
-      if (closed)
-        throw new MessageBusError(
-          '[seqline] [bus] [redis] publish after close(): create a new bus',
-        );
-      const event = parseStreamEvent(input);
+      const event = checkPublish('redis', closed, conversationId, input);
       const key = keyOf(conversationId);
       const args = [
         String(maxLength),

@@ -4,6 +4,7 @@ import {
   assertConversationId,
   type BusEntry,
   type BusSink,
+  checkPublish,
   type MessageBus,
   MessageBusError,
 } from '../server/bus/messageBus';
@@ -312,12 +313,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
       }
     },
     async publish(conversationId, input) {
-      assertConversationId(conversationId, 'postgres');
-      if (closed)
-        throw new MessageBusError(
-          '[seqline] [bus] [postgres] publish after close(): create a new bus',
-        );
-      const event = parseStreamEvent(input);
+      const event = checkPublish('postgres', closed, conversationId, input);
       let position: number;
       try {
         const { rows } = await pool.query({

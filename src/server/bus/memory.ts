@@ -1,8 +1,8 @@
-import { parseStreamEvent } from '../../core/schemas';
 import {
   assertConversationId,
   type BusEntry,
   type BusSink,
+  checkPublish,
   type MessageBus,
   MessageBusError,
 } from './messageBus';
@@ -58,12 +58,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
 
   return {
     async publish(conversationId, input) {
-      assertConversationId(conversationId, 'memory');
-      if (closed)
-        throw new MessageBusError(
-          '[seqline] [bus] [memory] publish after close(): create a new bus',
-        );
-      const event = parseStreamEvent(input);
+      const event = checkPublish('memory', closed, conversationId, input);
       const conversation = get(conversationId);
       const entry: BusEntry = {
         cursor: String(conversation.dropped + conversation.entries.length + 1),

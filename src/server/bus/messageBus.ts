@@ -1,5 +1,5 @@
 import { SeqlineError } from '../../core/errors';
-import type { StreamEvent } from '../../core/schemas';
+import { parseStreamEvent, type StreamEvent } from '../../core/schemas';
 
 /** One published event with its bus cursor. */
 export interface BusEntry {
@@ -88,6 +88,24 @@ export function assertConversationId(
       `[seqline] [bus] [${bus}] conversationId is longer than ${MAX_CONVERSATION_ID_BYTES} UTF-8 bytes; use a shorter id (or a hash of it)`,
     );
   }
+}
+
+/**
+ * What every bus checks before it publishes: a valid conversation id, a bus
+ * that is still open, and a valid stream event. Throws (and publishes
+ * nothing) otherwise; returns the parsed event.
+ */
+export function checkPublish(
+  bus: string,
+  closed: boolean,
+  conversationId: unknown,
+  input: unknown,
+): StreamEvent {
+  assertConversationId(conversationId, bus);
+  if (closed) {
+    throw new MessageBusError(`[seqline] [bus] [${bus}] publish after close(): create a new bus`);
+  }
+  return parseStreamEvent(input);
 }
 
 /** True for a `status` event, or a `message` event whose message is complete or failed: the end of a reply. */
