@@ -1,9 +1,10 @@
 import { SeqlineError } from '../core/errors';
+import { fnv1a } from '../core/hash';
 import type { Message, MessageRole } from '../core/schemas';
 import type { SequenceAllocator } from '../server/allocator';
 import { createMemoryAllocator } from '../server/memory';
 import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
-import { between, createRandom, hashString, type Random } from './random';
+import { between, createRandom, type Random } from './random';
 
 /** How the mock writes the assistant's reply to each user message. */
 export interface ReplyOptions {
@@ -347,7 +348,7 @@ const WORDS =
 /** Same conversation, sequence and content, same words: for a seed, runs repeat exactly. */
 function defaultReply(seed: number, conversationId: string, message: Message): string {
   const random: Random = createRandom(
-    hashString(`${seed}\0${conversationId}\0${message.sequence}\0${message.content}`),
+    fnv1a(`${seed}\0${conversationId}\0${message.sequence}\0${message.content}`),
   );
   const count = between(random, 6, 14);
   const words = Array.from({ length: count }, () => WORDS[between(random, 0, WORDS.length - 1)]!);

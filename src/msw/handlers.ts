@@ -1,4 +1,5 @@
 import { delay, type HttpHandler, HttpResponse, http } from 'msw';
+import { fnv1a } from '../core/hash';
 import { messageRoleSchema } from '../core/schemas';
 import { SequenceAllocatorError } from '../server/errors';
 import { createSseResponse } from '../server/stream/sse';
@@ -12,7 +13,7 @@ import {
   resolveChaos,
 } from './chaos';
 import { createMockDb, type MockDb, type MockDbOptions, type SendInput } from './db';
-import { createRandom, hashString, type Random } from './random';
+import { createRandom, type Random } from './random';
 
 /** Options shared by every handler factory. */
 export interface EndpointOptions {
@@ -170,7 +171,7 @@ function endpoint(db: MockDb, options: EndpointOptions, name: string, path: stri
   return {
     chaos: resolveChaos(options.chaos),
     // Each endpoint draws from its own stream, so adding traffic on one does not reshuffle the others.
-    random: createRandom(hashString(`${options.seed ?? db.seed}\0${name}`)),
+    random: createRandom(fnv1a(`${options.seed ?? db.seed}\0${name}`)),
     path: `${routePrefix(options.baseUrl)}/conversations/:conversationId/${path}`,
   };
 }

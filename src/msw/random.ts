@@ -1,4 +1,3 @@
-import { fnv1a } from '../core/hash';
 /** A seeded source of numbers in [0, 1), so chaos and generated text repeat for a given seed. */
 export type Random = () => number;
 
@@ -13,9 +12,6 @@ export function createRandom(seed: number): Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-/** FNV-1a, to derive a per-message seed from its identity. */
-export const hashString = fnv1a;
 
 /** An integer in [min, max], inclusive. */
 export function between(random: Random, min: number, max: number): number {
