@@ -229,7 +229,12 @@ export function confirmOptimistic(
       },
     ]);
   }
-  if (!base.entries.has(clientId) && !base.keyById.has(parsed.id)) {
+  if (
+    typeof process !== 'undefined' &&
+    process.env.NODE_ENV !== 'production' &&
+    !base.entries.has(clientId) &&
+    !base.keyById.has(parsed.id)
+  ) {
     warn(
       'confirmOptimistic',
       `no optimistic message with clientId "${clientId}"; the server message "${parsed.id}" was added as new. Call addOptimistic before sending.`,
@@ -435,7 +440,11 @@ class Change {
   }
 
   upsert(incoming: Message, source: string): void {
-    if (incoming.sequence === null) {
+    if (
+      incoming.sequence === null &&
+      typeof process !== 'undefined' &&
+      process.env.NODE_ENV !== 'production'
+    ) {
       warn(
         source,
         `server message "${incoming.id}" has no sequence; assign one with a SequenceAllocator before storing it. It sorts last until it has one.`,
@@ -445,10 +454,11 @@ class Change {
     let current = this.entries.get(key);
     if (current && current.sequence !== null && current.id !== incoming.id) {
       // Two stored messages claim one clientId: keep both rather than lose one.
-      warn(
-        source,
-        `server messages "${current.id}" and "${incoming.id}" share clientId "${key}"; make the POST idempotent on clientId. Both are kept.`,
-      );
+      if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
+        warn(
+          source,
+          `server messages "${current.id}" and "${incoming.id}" share clientId "${key}"; make the POST idempotent on clientId. Both are kept.`,
+        );
       key = incoming.id;
       current = this.entries.get(key);
     }
@@ -462,6 +472,8 @@ class Change {
       }
     }
     if (
+      typeof process !== 'undefined' &&
+      process.env.NODE_ENV !== 'production' &&
       current &&
       current.sequence !== null &&
       incoming.sequence !== null &&
@@ -603,9 +615,11 @@ class Change {
         const position = lowerBound(order, key, compare);
         order = insertKey(order, position, key);
         size++;
-        for (const neighbour of neighbours(order, position)) {
-          if (neighbour !== undefined)
-            this.checkDuplicateSequence(positionOf(neighbour), positionOf(key));
+        if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+          for (const neighbour of neighbours(order, position)) {
+            if (neighbour !== undefined)
+              warnDuplicateSequence(positionOf(neighbour), positionOf(key));
+          }
         }
       }
     }
@@ -629,18 +643,12 @@ class Change {
           compareMessages(positionOf(incoming[j]!), positionOf(stay[i]!)) < 0);
       next.push(takeIncoming ? incoming[j++]! : stay[i++]!);
     }
-    for (let k = 1; k < next.length; k++) {
-      this.checkDuplicateSequence(positionOf(next[k - 1]!), positionOf(next[k]!));
+    if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+      for (let k = 1; k < next.length; k++) {
+        warnDuplicateSequence(positionOf(next[k - 1]!), positionOf(next[k]!));
+      }
     }
     return [chunkKeys(next), next.length];
-  }
-
-  private checkDuplicateSequence(a: TimelineMessage, b: TimelineMessage): void {
-    if (a.sequence === null || a.sequence !== b.sequence || a.id === b.id) return;
-    warn(
-      'timeline',
-      `messages "${a.id}" and "${b.id}" share sequence ${a.sequence} in conversation "${a.conversationId}"; add UNIQUE (conversation_id, sequence) to the messages table and allocate with one SequenceAllocator.`,
-    );
   }
 
   // -- gaps ------------------------------------------------------------------
@@ -679,6 +687,15 @@ class Change {
     }
     this.gaps = gaps;
   }
+}
+
+/** Development only (the callers' guard drops it from production builds). */
+function warnDuplicateSequence(a: TimelineMessage, b: TimelineMessage): void {
+  if (a.sequence === null || a.sequence !== b.sequence || a.id === b.id) return;
+  warn(
+    'timeline',
+    `messages "${a.id}" and "${b.id}" share sequence ${a.sequence} in conversation "${a.conversationId}"; add UNIQUE (conversation_id, sequence) to the messages table and allocate with one SequenceAllocator.`,
+  );
 }
 
 function asValue(timeline: Timeline): TimelineValue {

@@ -158,10 +158,11 @@ function createConversationStore(
     try {
       store.update((t) => mergeMessages(t, messages));
     } catch (error) {
-      warn(
-        'messagesQueryOptions',
-        `history data for "${conversationId}" was not merged: ${String(error)}`,
-      );
+      if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
+        warn(
+          'messagesQueryOptions',
+          `history data for "${conversationId}" was not merged: ${String(error)}`,
+        );
     }
   };
   mergeHistory(queryClient.getQueryData(queryKey));

@@ -109,7 +109,12 @@ export function useMessageStream(
         const before = store.getTimeline();
         const after = store.update((t) => applyStreamEvent(t, json));
         event = json as StreamEvent;
-        if (event.type === 'message' && event.message.sequence !== null) {
+        if (
+          typeof process !== 'undefined' &&
+          process.env.NODE_ENV !== 'production' &&
+          event.type === 'message' &&
+          event.message.sequence !== null
+        ) {
           const isNew =
             !before.getById(event.message.id) &&
             !(event.message.clientId && before.get(event.message.clientId));
