@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { StreamEventError, ValidationError, type ValidationIssue } from './errors';
 import { parseTimestamp } from './timestamp';
 
@@ -15,19 +15,25 @@ export const messageStatusSchema = z.enum(['pending', 'streaming', 'complete', '
  * An ISO 8601 timestamp with a time zone, kept as the string it arrived as,
  * so microseconds from PostgreSQL survive (a JS `Date` would cut them).
  */
-export const timestampSchema = z.string().refine((value) => parseTimestamp(value) !== undefined, {
-  error: 'must be an ISO 8601 timestamp with a time zone, e.g. "2026-01-01T00:00:00.123456Z"',
-});
+export const timestampSchema = z.string().check(
+  z.refine((value) => parseTimestamp(value) !== undefined, {
+    error: 'must be an ISO 8601 timestamp with a time zone, e.g. "2026-01-01T00:00:00.123456Z"',
+  }),
+);
 
 /** A positive integer assigned by the server's `SequenceAllocator`. */
 export const sequenceSchema = z
   .number({ error: 'must be a number (the server-assigned sequence) or null' })
-  .int('must be an integer')
-  .positive('must be 1 or more')
-  .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
+  .check(
+    z.int('must be an integer'),
+    z.positive('must be 1 or more'),
+    z.maximum(Number.MAX_SAFE_INTEGER, 'must be a safe integer'),
+  );
 
 const nonEmpty = (what: string) =>
-  z.string({ error: `must be a string (${what})` }).min(1, `must not be empty (${what})`);
+  z
+    .string({ error: `must be a string (${what})` })
+    .check(z.minLength(1, `must not be empty (${what})`));
 
 /**
  * A chat message as the server stores it. Fields seqline does not know
@@ -36,13 +42,13 @@ const nonEmpty = (what: string) =>
 export const messageSchema = z.looseObject({
   id: nonEmpty('the server id; convert numeric ids with String(id)'),
   conversationId: nonEmpty('the conversation this message belongs to'),
-  sequence: sequenceSchema.nullable(),
+  sequence: z.nullable(sequenceSchema),
   createdAt: timestampSchema,
-  clientId: nonEmpty('the id the client generated when sending').optional(),
+  clientId: z.optional(nonEmpty('the id the client generated when sending')),
   role: messageRoleSchema,
   content: z.string({ error: 'must be a string' }),
   status: messageStatusSchema,
-  error: z.string().optional(),
+  error: z.optional(z.string()),
 });
 
 /** Upsert a full message snapshot. */
@@ -60,8 +66,7 @@ export const deltaEventSchema = z.object({
   messageId: nonEmpty('the id of the message being streamed'),
   offset: z
     .number({ error: 'must be a number (the character offset the text starts at)' })
-    .int('must be an integer')
-    .nonnegative('must be 0 or more'),
+    .check(z.int('must be an integer'), z.nonnegative('must be 0 or more')),
   text: z.string({ error: 'must be a string' }),
 });
 
@@ -70,7 +75,7 @@ export const statusEventSchema = z.object({
   type: z.literal('status'),
   messageId: nonEmpty('the id of the message whose status changed'),
   status: z.enum(['complete', 'failed']),
-  error: z.string().optional(),
+  error: z.optional(z.string()),
 });
 
 /** Every event the stream may carry, discriminated on `type`. */
@@ -122,7 +127,7 @@ export function parseStreamEvent(input: unknown): StreamEvent {
 
 /** @internal */
 export function parseWith<T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   input: unknown,
   fail: (issues: ValidationIssue[], cause: unknown) => Error,
 ): T {
