@@ -3,23 +3,28 @@ import { StreamEventError, ValidationError, type ValidationIssue } from './error
 import { parseTimestamp } from './timestamp';
 
 /** Who wrote a message. */
-export const messageRoleSchema = z.enum(['user', 'assistant', 'system', 'tool']);
+export const messageRoleSchema = z.enum(['user', 'assistant', 'system', 'tool'], {
+  error: 'must be one of user, assistant, system, tool',
+});
 
 /**
  * Where a message is in its life: `pending` (sent or reserved, no content
  * yet), `streaming` (content arriving), `complete`, or `failed`.
  */
-export const messageStatusSchema = z.enum(['pending', 'streaming', 'complete', 'failed']);
+export const messageStatusSchema = z.enum(['pending', 'streaming', 'complete', 'failed'], {
+  error: 'must be one of pending, streaming, complete, failed',
+});
+
+const TIMESTAMP =
+  'must be an ISO 8601 timestamp with a time zone, e.g. "2026-01-01T00:00:00.123456Z"';
 
 /**
  * An ISO 8601 timestamp with a time zone, kept as the string it arrived as,
  * so microseconds from PostgreSQL survive (a JS `Date` would cut them).
  */
-export const timestampSchema = z.string().check(
-  z.refine((value) => parseTimestamp(value) !== undefined, {
-    error: 'must be an ISO 8601 timestamp with a time zone, e.g. "2026-01-01T00:00:00.123456Z"',
-  }),
-);
+export const timestampSchema = z
+  .string({ error: TIMESTAMP })
+  .check(z.refine((value) => parseTimestamp(value) !== undefined, TIMESTAMP));
 
 /** A positive integer assigned by the server's `SequenceAllocator`. */
 export const sequenceSchema = z
@@ -39,17 +44,20 @@ const nonEmpty = (what: string) =>
  * A chat message as the server stores it. Fields seqline does not know
  * (attachments, metadata, …) are kept as they are.
  */
-export const messageSchema = z.looseObject({
-  id: nonEmpty('the server id; convert numeric ids with String(id)'),
-  conversationId: nonEmpty('the conversation this message belongs to'),
-  sequence: z.nullable(sequenceSchema),
-  createdAt: timestampSchema,
-  clientId: z.optional(nonEmpty('the id the client generated when sending')),
-  role: messageRoleSchema,
-  content: z.string({ error: 'must be a string' }),
-  status: messageStatusSchema,
-  error: z.optional(z.string()),
-});
+export const messageSchema = z.looseObject(
+  {
+    id: nonEmpty('the server id; convert numeric ids with String(id)'),
+    conversationId: nonEmpty('the conversation this message belongs to'),
+    sequence: z.nullable(sequenceSchema),
+    createdAt: timestampSchema,
+    clientId: z.optional(nonEmpty('the id the client generated when sending')),
+    role: messageRoleSchema,
+    content: z.string({ error: 'must be a string' }),
+    status: messageStatusSchema,
+    error: z.optional(z.string({ error: 'must be a string (why the message failed)' })),
+  },
+  { error: 'must be an object (a message)' },
+);
 
 /** Upsert a full message snapshot. */
 export const messageEventSchema = z.object({
@@ -74,16 +82,16 @@ export const deltaEventSchema = z.object({
 export const statusEventSchema = z.object({
   type: z.literal('status'),
   messageId: nonEmpty('the id of the message whose status changed'),
-  status: z.enum(['complete', 'failed']),
-  error: z.optional(z.string()),
+  status: z.enum(['complete', 'failed'], { error: 'must be complete or failed' }),
+  error: z.optional(z.string({ error: 'must be a string (why the message failed)' })),
 });
 
 /** Every event the stream may carry, discriminated on `type`. */
-export const streamEventSchema = z.discriminatedUnion('type', [
-  messageEventSchema,
-  deltaEventSchema,
-  statusEventSchema,
-]);
+export const streamEventSchema = z.discriminatedUnion(
+  'type',
+  [messageEventSchema, deltaEventSchema, statusEventSchema],
+  { error: 'must be an event object with type "message", "delta" or "status"' },
+);
 
 export type MessageRole = z.infer<typeof messageRoleSchema>;
 export type MessageStatus = z.infer<typeof messageStatusSchema>;

@@ -325,9 +325,25 @@ describe('applyStreamEvent', () => {
   it.each([
     [{ type: 'delta', messageId: 'r', offset: -1, text: 'x' }, /offset: must be 0 or more/],
     [{ type: 'delta', messageId: 'r', offset: 0 }, /text: must be a string/],
-    [{ type: 'nonsense' }, /type/],
-    [{ type: 'status', messageId: 'r', status: 'done' }, /status/],
-    ['not an object', /stream event/],
+    [
+      { type: 'nonsense' },
+      /type: must be an event object with type "message", "delta" or "status"/,
+    ],
+    [{ type: 'status', messageId: 'r', status: 'done' }, /status: must be complete or failed/],
+    ['not an object', /\(root\): must be an event object/],
+    [{ type: 'message', message: null }, /message: must be an object \(a message\)/],
+    [
+      { type: 'message', message: { ...serverMessage({ id: 'x', sequence: 2 }), role: 'bot' } },
+      /message\.role: must be one of user, assistant, system, tool/,
+    ],
+    [
+      { type: 'message', message: { ...serverMessage({ id: 'x', sequence: 2 }), status: 'done' } },
+      /message\.status: must be one of pending, streaming, complete, failed/,
+    ],
+    [
+      { type: 'message', message: { ...serverMessage({ id: 'x', sequence: 2 }), error: 3 } },
+      /message\.error: must be a string/,
+    ],
   ])('rejects %j with a StreamEventError and changes nothing', (event, pattern) => {
     const t = withReply();
     expect(() => applyStreamEvent(t, event)).toThrow(StreamEventError);
