@@ -93,6 +93,20 @@ export const streamEventSchema = z.discriminatedUnion(
   { error: 'must be an event object with type "message", "delta" or "status"' },
 );
 
+/**
+ * What `addOptimistic` accepts: the message being sent. Extra fields are kept.
+ * @internal
+ */
+export const draftSchema = z.looseObject(
+  {
+    clientId: nonEmpty('see createClientId()'),
+    content: z.string({ error: 'must be a string' }),
+    role: z.optional(messageRoleSchema),
+    createdAt: z.optional(timestampSchema),
+  },
+  { error: 'must be an object (the message being sent)' },
+);
+
 export type MessageRole = z.infer<typeof messageRoleSchema>;
 export type MessageStatus = z.infer<typeof messageStatusSchema>;
 export type Message = z.infer<typeof messageSchema>;

@@ -14,6 +14,7 @@ import {
 import { PersistentMap } from './PersistentMap';
 import {
   type DeltaEvent,
+  draftSchema,
   type Message,
   type MessageRole,
   type MessageStatus,
@@ -22,7 +23,6 @@ import {
   parseWith,
   type StatusEvent,
 } from './schemas';
-import { parseTimestamp } from './timestamp';
 import { warn } from './warn';
 
 /** An inclusive range of sequences the timeline has not seen, e.g. `{ from: 4, to: 6 }`. */
@@ -159,22 +159,17 @@ export function mergeMessages(timeline: Timeline, messages: readonly unknown[]):
  */
 export function addOptimistic(timeline: Timeline, draft: OptimisticDraft): Timeline {
   const base = asValue(timeline);
-  const { clientId, content, role = 'user', createdAt, ...extra } = draft;
-  const issues: ValidationIssue[] = [];
-  if (typeof clientId !== 'string' || clientId.length === 0) {
-    issues.push({
-      path: ['clientId'],
-      message: 'must be a non-empty string (see createClientId())',
-    });
-  }
-  if (typeof content !== 'string') issues.push({ path: ['content'], message: 'must be a string' });
-  if (!['user', 'assistant', 'system', 'tool'].includes(role)) {
-    issues.push({ path: ['role'], message: 'must be one of user, assistant, system, tool' });
-  }
-  if (createdAt !== undefined && (typeof createdAt !== 'string' || !parseTimestamp(createdAt))) {
-    issues.push({ path: ['createdAt'], message: 'must be an ISO 8601 timestamp with a time zone' });
-  }
-  if (issues.length > 0) throw new ValidationError('optimistic message', issues);
+  const {
+    clientId,
+    content,
+    role = 'user',
+    createdAt,
+    ...extra
+  } = parseWith(
+    draftSchema,
+    draft,
+    (issues, cause) => new ValidationError('optimistic message', issues, { cause }),
+  );
 
   const existing = base.entries.get(clientId);
   if (existing && !(existing.sequence === null && existing.status === 'failed')) return base;

@@ -8,6 +8,7 @@ import {
   discardOptimistic,
   failOptimistic,
   mergeMessages,
+  type OptimisticDraft,
   StreamEventError,
   type Timeline,
   ValidationError,
@@ -242,10 +243,19 @@ describe('optimistic sends', () => {
     ).toThrow(ValidationError);
   });
 
-  it('rejects a draft without a clientId', () => {
-    expect(() => addOptimistic(history(), { clientId: '', content: 'x' })).toThrow(
-      /clientId: must be a non-empty string/,
-    );
+  it.each([
+    [{ clientId: '', content: 'x' }, /clientId: must not be empty \(see createClientId\(\)\)/],
+    [{ content: 'x' }, /clientId: must be a string \(see createClientId\(\)\)/],
+    [{ clientId: 'k', content: 1 }, /content: must be a string/],
+    [{ clientId: 'k', content: 'x', role: 'bot' }, /role: must be one of user, assistant/],
+    [{ clientId: 'k', content: 'x', createdAt: 'yesterday' }, /createdAt: must be an ISO 8601/],
+    [null, /\(root\): must be an object \(the message being sent\)/],
+  ])('rejects the draft %j with a ValidationError and changes nothing', (draft, pattern) => {
+    const t = history();
+    const add = () => addOptimistic(t, draft as unknown as OptimisticDraft);
+    expect(add).toThrow(ValidationError);
+    expect(add).toThrow(pattern);
+    expect(t.size).toBe(history().size);
   });
 
   it('warns when a confirmation names an unknown clientId', () => {
