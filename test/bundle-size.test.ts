@@ -4,12 +4,14 @@
  * (react, react-dom, @tanstack/react-query) left external, as a bundler
  * with NODE_ENV=production builds it. The total with zod is reported too.
  *
- * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~11.2 kB today, of
- * which the core (timeline, persistent map, ordered keys, schemas, order,
- * timestamps) is ~7 kB and the React layer ~4.2 kB. The printed breakdown
- * says which module costs what; docs/react.md ("Bundle size") says what each
- * buys. This is a ratchet: it fails when the size grows past `BUDGET`, so
- * nothing silently makes it worse. Lower `BUDGET` whenever the code shrinks.
+ * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~10.0 kB today, of
+ * which the core (timeline, schemas, persistent map, ordered keys, order,
+ * timestamps) is about 6 kB and the React layer about 4 kB. Dev warnings are
+ * already dropped (NODE_ENV=production) and zod is zod/mini; the rest is
+ * behaviour the issue asks for. The printed breakdown says which module costs
+ * what; docs/react.md ("Bundle size") says what each buys. This is a ratchet:
+ * it fails when the size grows past `BUDGET`, so nothing silently makes it
+ * worse. Lower `BUDGET` whenever the code shrinks.
  */
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -18,11 +20,19 @@ import { describe, expect, it } from 'vitest';
 
 /** The issue's target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
-/** The ratchet: today's size (11,184 B) plus ~1% room. Lower it as the code shrinks. */
-const BUDGET = 11_300;
+/** The ratchet: today's size (9,988 B) plus ~1% room. Lower it as the code shrinks. */
+const BUDGET = 10_090;
+/**
+ * The same with zod bundled: 16,952 B with zod/mini (102.6 kB with classic
+ * zod, whose chainable API and English locale a client would ship). A zod
+ * upgrade may move it a little; an import of classic `zod` fails it.
+ */
+const BUDGET_WITH_ZOD = 17_500;
 
 const root = resolve(__dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];
+/** zod and its subpaths (`zod/mini`). */
+const ZOD = ['zod', 'zod/*'];
 
 interface Measured {
   /** min+gz bytes of the whole bundle. */
@@ -59,7 +69,7 @@ async function measure(external: string[]): Promise<Measured> {
 
 describe('bundle budget: seqline + seqline/react', () => {
   it(`stays within the ratchet (${BUDGET} B min+gz, zod and peers excluded)`, async () => {
-    const { size: own, modules } = await measure(['zod', ...PEERS]);
+    const { size: own, modules } = await measure([...ZOD, ...PEERS]);
     const { size: withZod } = await measure(PEERS);
     const minified = modules.reduce((sum, [, bytes]) => sum + bytes, 0);
     console.log(
@@ -72,5 +82,6 @@ describe('bundle budget: seqline + seqline/react', () => {
     expect(own).toBeGreaterThan(1024); // the build really contained the code
     expect(own).toBeLessThanOrEqual(BUDGET);
     expect(withZod).toBeGreaterThan(own);
+    expect(withZod).toBeLessThanOrEqual(BUDGET_WITH_ZOD);
   });
 });
