@@ -225,7 +225,6 @@ export function confirmOptimistic(
     ]);
   }
   if (
-    typeof process !== 'undefined' &&
     process.env.NODE_ENV !== 'production' &&
     !base.entries.has(clientId) &&
     !base.keyById.has(parsed.id)
@@ -435,11 +434,7 @@ class Change {
   }
 
   upsert(incoming: Message, source: string): void {
-    if (
-      incoming.sequence === null &&
-      typeof process !== 'undefined' &&
-      process.env.NODE_ENV !== 'production'
-    ) {
+    if (incoming.sequence === null && process.env.NODE_ENV !== 'production') {
       warn(
         source,
         `server message "${incoming.id}" has no sequence; assign one with a SequenceAllocator before storing it. It sorts last until it has one.`,
@@ -449,7 +444,7 @@ class Change {
     let current = this.entries.get(key);
     if (current && current.sequence !== null && current.id !== incoming.id) {
       // Two stored messages claim one clientId: keep both rather than lose one.
-      if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
+      if (process.env.NODE_ENV !== 'production')
         warn(
           source,
           `server messages "${current.id}" and "${incoming.id}" share clientId "${key}"; make the POST idempotent on clientId. Both are kept.`,
@@ -467,7 +462,6 @@ class Change {
       }
     }
     if (
-      typeof process !== 'undefined' &&
       process.env.NODE_ENV !== 'production' &&
       current &&
       current.sequence !== null &&
@@ -610,7 +604,7 @@ class Change {
         const position = lowerBound(order, key, compare);
         order = insertKey(order, position, key);
         size++;
-        if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+        if (process.env.NODE_ENV !== 'production') {
           for (const neighbour of neighbours(order, position)) {
             if (neighbour !== undefined)
               warnDuplicateSequence(positionOf(neighbour), positionOf(key));
@@ -638,7 +632,7 @@ class Change {
           compareMessages(positionOf(incoming[j]!), positionOf(stay[i]!)) < 0);
       next.push(takeIncoming ? incoming[j++]! : stay[i++]!);
     }
-    if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') {
+    if (process.env.NODE_ENV !== 'production') {
       for (let k = 1; k < next.length; k++) {
         warnDuplicateSequence(positionOf(next[k - 1]!), positionOf(next[k]!));
       }

@@ -3,16 +3,17 @@
  * came from and what to fix.
  *
  * Call sites guard the call, and any check made only to warn, with the
- * condition written out in place:
+ * condition written out in place, as React and TanStack Query do:
  *
- *     if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production') warn(…)
+ *     if (process.env.NODE_ENV !== 'production') warn(…)
  *
- * Bundlers replace `process.env.NODE_ENV` with `"production"`, the condition
- * folds to false, and the check and its message are dropped from production
- * builds (a function or a constant would hide the condition from them).
- * `warn` checks again at run time, for code that is not bundled.
+ * Every bundler (Vite in dev and build, webpack, Next.js, esbuild, Rollup's
+ * replace plugin) replaces `process.env.NODE_ENV`, so production builds fold
+ * the condition and drop the check and its message, and browser dev builds
+ * warn. A function or a constant would hide the condition from them; a
+ * `typeof process` test would read "no process" in every browser bundle and
+ * silence the warnings where they matter.
  */
 export function warn(source: string, message: string): void {
-  if (typeof process !== 'undefined' && process.env.NODE_ENV === 'production') return;
   console.warn(`[seqline] ${source}: ${message}`);
 }

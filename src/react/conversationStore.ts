@@ -158,7 +158,7 @@ function createConversationStore(
     try {
       store.update((t) => mergeMessages(t, messages));
     } catch (error) {
-      if (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production')
+      if (process.env.NODE_ENV !== 'production')
         warn(
           'messagesQueryOptions',
           `history data for "${conversationId}" was not merged: ${String(error)}`,

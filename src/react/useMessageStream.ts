@@ -110,7 +110,6 @@ export function useMessageStream(
         const after = store.update((t) => applyStreamEvent(t, json));
         event = json as StreamEvent;
         if (
-          typeof process !== 'undefined' &&
           process.env.NODE_ENV !== 'production' &&
           event.type === 'message' &&
           event.message.sequence !== null
