@@ -146,12 +146,14 @@ export function mergeMessages(timeline: Timeline, messages: readonly unknown[]):
 
 /**
  * Shows a message the user is sending, before the server has stored it. It
- * has no sequence yet: it sorts right after the last message the timeline
- * knew when it was sent (after every message, if it knew none yet: history
- * that arrives later stays above it), and among other unconfirmed messages
- * by send order.
+ * has no sequence yet: while pending it sorts after every sequenced message
+ * (history and replies that arrive later go above it, since the server
+ * stored them first), and among other unconfirmed messages by send order,
+ * so two pending messages never swap. `failOptimistic` anchors a failed one
+ * where it was shown.
  * Calling it again with the `clientId` of a failed message marks it pending
- * again (a retry); with a pending or confirmed one, it changes nothing.
+ * again (a retry: it is a new send, so it moves after everything, like any
+ * new message); with a pending or confirmed one, it changes nothing.
  *
  * @example
  * const clientId = createClientId();
@@ -175,11 +177,11 @@ export function addOptimistic(timeline: Timeline, draft: OptimisticDraft): Timel
   if (existing && !(existing.sequence === null && existing.status === 'failed')) return base;
 
   const change = new Change(base);
-  // Before the timeline has seen any server message (history still loading), every message
-  // the server holds was sequenced before this send: sort after all of them, not after 0.
-  const afterSequence =
-    base.lastSequence === base.start ? Number.POSITIVE_INFINITY : base.lastSequence;
-  const sendOrder: SendOrder = { afterSequence, index: base.sendCount };
+  // An unsent message will be stored after every message the client knows of now or learns
+  // of before it is stored (one sender's sends leave in order), so it sorts after all of
+  // them: a sequenced message that arrives later is inserted above it, never the other way.
+  // Anchoring it at the last sequence known at send() let a newer send sort above an older one.
+  const sendOrder: SendOrder = { afterSequence: Number.POSITIVE_INFINITY, index: base.sendCount };
   change.sendCount++;
   const message: TimelineMessage = existing
     ? { ...withoutError(existing), content, status: 'pending', sendOrder }
@@ -240,9 +242,11 @@ export function confirmOptimistic(
 }
 
 /**
- * Marks an unconfirmed optimistic message failed (e.g. its POST failed). A
- * message the server already confirmed (its echo arrived) is left as it is:
- * it was stored, so it is not failed.
+ * Marks an unconfirmed optimistic message failed (e.g. its POST failed). It
+ * stays where it is shown: it is anchored after the last sequence known now,
+ * so messages that arrive later sort below it. A message the server already
+ * confirmed (its echo arrived) is left as it is: it was stored, so it is not
+ * failed.
  *
  * @example
  * timeline = failOptimistic(timeline, clientId, 'Network error');
@@ -253,7 +257,15 @@ export function failOptimistic(timeline: Timeline, clientId: string, error?: str
   if (!existing || existing.sequence !== null) return base;
   if (existing.status === 'failed' && existing.error === error) return base;
   const change = new Change(base);
-  const failed: TimelineMessage = { ...withoutError(existing), status: 'failed' };
+  // A failed message stays where it was shown (after everything known now) instead of
+  // following the messages that arrive after it: it is anchored at the last sequence.
+  const anchor = base.lastSequence === base.start ? Number.POSITIVE_INFINITY : base.lastSequence;
+  const sendOrder = existing.sendOrder && { ...existing.sendOrder, afterSequence: anchor };
+  const failed: TimelineMessage = {
+    ...withoutError(existing),
+    status: 'failed',
+    ...(sendOrder && { sendOrder }),
+  };
   change.put(clientId, error === undefined ? failed : { ...failed, error }, existing);
   return change.finish();
 }

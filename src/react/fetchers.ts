@@ -1,6 +1,6 @@
 import { type MessageRole, parseMessage, SeqlineError } from '../index';
 
-/** How the default fetchers reach the server (the wire protocol in DESIGN.md). */
+/** How the default fetchers reach the server (seqline's wire protocol). */
 export interface FetchOptions {
   /**
    * Prefix of every URL, e.g. `'https://api.example.com'` or `'/api'`.
@@ -44,6 +44,29 @@ export interface PostMessageParams {
 export interface PostMessageResult {
   message: unknown;
   reply?: unknown;
+}
+
+/**
+ * A request of the default fetchers failed: the network failed (`status`
+ * undefined) or the server answered an error status. `useSendMessage`
+ * retries the transient ones (network, 408, 429, 5xx) and honours
+ * `retryAfterMs` (the response's `Retry-After`).
+ */
+export class RequestError extends SeqlineError {
+  override name = 'RequestError';
+  /** The HTTP status, or undefined when no response arrived. */
+  readonly status: number | undefined;
+  /** The server's `Retry-After`, in milliseconds, if it sent one. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(
+    message: string,
+    options: ErrorOptions & { status?: number; retryAfterMs?: number } = {},
+  ) {
+    super(message, options);
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** Sends one message; resolves with the server's stored copy. */
@@ -121,6 +144,7 @@ export async function loadHistory(
 
 async function request(options: FetchOptions, url: string, init: RequestInit): Promise<unknown> {
   const doFetch = options.fetch ?? globalThis.fetch;
+  const method = init.method ?? 'GET';
   let response: Response;
   try {
     response = await doFetch(url, {
@@ -133,15 +157,36 @@ async function request(options: FetchOptions, url: string, init: RequestInit): P
     });
   } catch (cause) {
     if ((cause as Error)?.name === 'AbortError') throw cause;
-    throw new SeqlineError(
-      `[seqline] [react] ${init.method ?? 'GET'} ${url} failed: ${String(cause)}`,
-      { cause },
-    );
+    throw new RequestError(`[seqline] [react] ${method} ${url} failed: ${String(cause)}`, {
+      cause,
+    });
   }
   if (!response.ok) {
-    throw new SeqlineError(
-      `[seqline] [react] ${init.method ?? 'GET'} ${url} answered ${response.status}; check the server implements the seqline wire protocol`,
+    const detail = await errorDetail(response);
+    throw new RequestError(
+      `[seqline] [react] ${method} ${url} answered ${response.status}${detail ? `: ${detail}` : ''}; check the server implements the seqline wire protocol`,
+      { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) },
     );
   }
   return response.json();
+}
+
+/** The `error.message` of a JSON error body (`{ error: { message } }`), if there is one. */
+async function errorDetail(response: Response): Promise<string | undefined> {
+  try {
+    const body = (await response.json()) as { error?: { message?: unknown } } | null;
+    const message = body?.error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (header.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -14,11 +14,15 @@ export type {
   PostMessageParams,
   PostMessageResult,
 } from './fetchers';
-export { createFetchMessages, createPostMessage } from './fetchers';
+export { createFetchMessages, createPostMessage, RequestError } from './fetchers';
 export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
 export { messagesQueryOptions } from './messagesQueryOptions';
 export type { MessageRowProps, OrderedMessageListProps } from './OrderedMessageList';
 export { OrderedMessageList } from './OrderedMessageList';
+export type { Outbox, OutboxEntry, WebStorageLike, WebStorageOutboxOptions } from './outbox';
+export { createMemoryOutbox, createWebStorageOutbox } from './outbox';
+export type { SendRetryOptions } from './sendRetry';
+export { isTransientSendError } from './sendRetry';
 export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
 export { useMessageStream } from './useMessageStream';
 export type { UseMessagesOptions, UseMessagesResult } from './useMessages';

@@ -187,20 +187,47 @@ describe('optimistic sends', () => {
     expect(t.keys).toEqual(['a', 'b', 'first', 'second']);
   });
 
-  it('keeps a pending message above a reply that streams in before its confirmation', () => {
+  // Issue 12: pending rows were anchored at the last sequence known at send(), which is
+  // "infinity" until one is known, so a newer pending send could sort above an older one.
+  it('keeps pending messages in send order while earlier ones are confirmed (no swap)', () => {
+    let t = addOptimistic(createTimeline('c1'), { clientId: 'k1', content: 'one' });
+    t = addOptimistic(t, { clientId: 'k2', content: 'two' });
+    t = confirmOptimistic(t, 'k1', serverMessage({ id: 's1', sequence: 1, clientId: 'k1' }));
+    t = mergeMessages(t, [serverMessage({ id: 'r2', sequence: 2, role: 'assistant' })]);
+    t = addOptimistic(t, { clientId: 'k3', content: 'three' });
+    expect(t.keys).toEqual(['k1', 'r2', 'k2', 'k3']);
+    t = confirmOptimistic(t, 'k2', serverMessage({ id: 's3', sequence: 3, clientId: 'k2' }));
+    expect(t.keys).toEqual(['k1', 'r2', 'k2', 'k3']);
+  });
+
+  it('sorts a pending message after every sequenced message, even one that arrives later', () => {
     let t = addOptimistic(history(), { clientId: 'k1', content: 'question' });
+    // A reply to an earlier prompt (stored before this send) streams in: it goes above.
     t = applyStreamEvent(t, {
       type: 'message',
-      message: serverMessage({ id: 'r4', sequence: 4, role: 'assistant', status: 'pending' }),
+      message: serverMessage({ id: 'r3', sequence: 3, role: 'assistant', status: 'pending' }),
     });
-    expect(t.keys).toEqual(['a', 'b', 'k1', 'r4']);
+    expect(t.keys).toEqual(['a', 'b', 'r3', 'k1']);
     const keys = t.keys;
     t = confirmOptimistic(
       t,
       'k1',
-      serverMessage({ id: 's3', sequence: 3, clientId: 'k1', content: 'question' }),
+      serverMessage({ id: 's4', sequence: 4, clientId: 'k1', content: 'question' }),
     );
-    expect(t.keys).toEqual(keys);
+    expect(t.keys).toBe(keys);
+  });
+
+  it('keeps a failed message where it was shown while later messages arrive below it', () => {
+    let t = addOptimistic(history(), { clientId: 'k1', content: 'bad' });
+    t = addOptimistic(t, { clientId: 'k2', content: 'good' });
+    t = failOptimistic(t, 'k1', 'rejected');
+    expect(t.keys).toEqual(['a', 'b', 'k1', 'k2']);
+    t = confirmOptimistic(t, 'k2', serverMessage({ id: 's3', sequence: 3, clientId: 'k2' }));
+    t = mergeMessages(t, [serverMessage({ id: 'r4', sequence: 4, role: 'assistant' })]);
+    expect(t.keys).toEqual(['a', 'b', 'k1', 'k2', 'r4']);
+    // A retry is a new send: it moves after everything, as any new message would.
+    t = addOptimistic(t, { clientId: 'k1', content: 'bad' });
+    expect(t.keys).toEqual(['a', 'b', 'k2', 'r4', 'k1']);
   });
 
   it('marks a failed send, and a retry with the same clientId makes it pending again', () => {

@@ -81,22 +81,18 @@ describe('optimistic → confirmed', () => {
     chat.unmount();
   });
 
-  it('keeps every DOM node when the confirmation moves the row past a block boundary', async () => {
-    // Rows render in blocks of 64 (layoutRowBlocks): the pending row is the 64th, and the
-    // five messages stored before its POST completes would sit in a second block, which
-    // its confirmation (sequence 69) moves it past. Its block stays open while it is pending.
+  it('keeps every DOM node when a retried row moves past a block boundary', async () => {
+    // Rows render in blocks of 64 (layoutRowBlocks): the failed row is the 64th, anchored
+    // where it failed; the five messages stored after it sit in a second block, and its
+    // retry (a new send) moves it past them, into that block.
     const handlers = seeded('boundary', 63);
     msw.use(handlers);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
     msw.server.use(
-      http.post('*/conversations/:id/messages', async () => {
-        await held;
-        return undefined;
-      }),
-      handlers.send(),
+      http.post(
+        '*/conversations/:id/messages',
+        () => HttpResponse.json({ error: { message: 'refused' } }, { status: 400 }),
+        { once: true },
+      ),
     );
     const chat = renderChat('boundary');
     await waitFor(() => expect(chat.rows()).toHaveLength(63));
@@ -104,13 +100,14 @@ describe('optimistic → confirmed', () => {
     act(() => {
       clientId = chat.send('mine');
     });
+    await waitFor(() => expect(chat.rows()[63]!.dataset.status).toBe('failed'));
     for (let i = 1; i <= 5; i++) {
       await act(() => handlers.db.insert('boundary', { role: 'user', content: `other ${i}` }));
     }
     await waitFor(() => expect(chat.rows()).toHaveLength(69));
     expect(chat.rows()[63]!.dataset.row).toBe(clientId);
     const before = new Map(chat.rows().map((row) => [row.dataset.row, row]));
-    release();
+    act(() => chat.retry(clientId));
     await waitFor(() => expect(chat.rows()[68]!.dataset.status).toBe('complete'));
     expect(chat.rows()[68]!.dataset.row).toBe(clientId);
     // (The POST also reserved an assistant reply, sequence 70, after it.)
@@ -175,10 +172,11 @@ describe('a failed send', () => {
   it('is marked failed with a retry that re-sends the same clientId: stored once, shown once', async () => {
     const handlers = createMessageHandlers({ seed: 4, reply: { chunkSize: 8, intervalMs: 1 } });
     msw.use(handlers);
+    // A 4xx is the server refusing the message: no automatic retry, the user decides.
     msw.server.use(
       http.post(
         '*/conversations/:id/messages',
-        () => HttpResponse.json({ error: 'down' }, { status: 503 }),
+        () => HttpResponse.json({ error: 'refused' }, { status: 422 }),
         {
           once: true,
         },

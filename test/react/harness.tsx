@@ -14,6 +14,7 @@ import {
   type MessageRowProps,
   OrderedMessageList,
   type UseMessageStreamOptions,
+  type UseSendMessageOptions,
   type UseSendMessageResult,
   useMessageStream,
   useMessages,
@@ -30,6 +31,8 @@ export function setupMsw() {
   afterEach(() => {
     cleanup();
     server.resetHandlers();
+    // The default outbox is jsdom's localStorage: a test's unsent messages must not reach the next.
+    globalThis.localStorage?.clear();
   });
   afterAll(() => server.close());
   return {
@@ -47,6 +50,9 @@ export function newQueryClient(): QueryClient {
 export interface ChatHandle {
   send: UseSendMessageResult['send'];
   retry: UseSendMessageResult['retry'];
+  discard: UseSendMessageResult['discard'];
+  /** The send hook's current result (isPending, error, …). */
+  sender(): UseSendMessageResult;
   /** Every row element, in DOM order. */
   rows(): HTMLElement[];
   /** The rendered text of every row, in order. */
@@ -62,6 +68,8 @@ export interface ChatOptions {
   stream?: UseMessageStreamOptions | false;
   renderMessage?: (row: MessageRowProps) => ReactNode;
   onListRender?: () => void;
+  /** Options of the chat's `useSendMessage` (retry policy, outbox, …). */
+  sendOptions?: UseSendMessageOptions;
 }
 
 interface ChatProps {
@@ -70,8 +78,12 @@ interface ChatProps {
   api: { current?: UseSendMessageResult };
 }
 
-function Composer({ conversationId, api }: Omit<ChatProps, 'options'>) {
-  api.current = useSendMessage(conversationId, { baseUrl: BASE });
+function Composer({
+  conversationId,
+  api,
+  sendOptions,
+}: Omit<ChatProps, 'options'> & { sendOptions?: UseSendMessageOptions }) {
+  api.current = useSendMessage(conversationId, { baseUrl: BASE, ...sendOptions });
   return null;
 }
 
@@ -115,7 +127,7 @@ function Chat({ conversationId, options, api }: ChatProps) {
       {options.stream !== false && (
         <Stream conversationId={conversationId} streamOptions={options.stream ?? {}} />
       )}
-      <Composer conversationId={conversationId} api={api} />
+      <Composer conversationId={conversationId} api={api} sendOptions={options.sendOptions} />
       <OrderedMessageList
         conversationId={conversationId}
         as={Container}
@@ -142,6 +154,8 @@ export function renderChat(conversationId: string, options: ChatOptions = {}): C
   return {
     send: (input) => api.current!.send(input),
     retry: (clientId) => api.current!.retry(clientId),
+    discard: (clientId) => api.current!.discard(clientId),
+    sender: () => api.current!,
     rows,
     texts: () => rows().map((row) => row.textContent ?? ''),
     ids: () => rows().map((row) => row.dataset.id ?? ''),
