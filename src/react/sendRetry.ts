@@ -36,12 +36,11 @@ export function isTransientSendError(error: Error): boolean {
 
 /** TanStack Query's `retry` and `retryDelay` for a send, from the options. */
 export function sendRetry(options: SendRetryOptions | false | undefined) {
-  const attempts = options === false ? 0 : (options?.attempts ?? 5);
-  const isTransient = (options && options.isTransient) || isTransientSendError;
-  const delayMs = (options && options.delayMs) || backoff;
+  const { attempts = 5, isTransient = isTransientSendError, delayMs = backoff } = options || {};
+  const retries = options === false ? 0 : attempts;
   return {
     // TanStack Query passes the failures before this one: 0 on the first.
-    retry: (failures: number, error: Error) => failures < attempts && isTransient(error),
+    retry: (failures: number, error: Error) => failures < retries && isTransient(error),
     retryDelay: (failures: number, error: Error) => {
       const asked = error instanceof RequestError ? error.retryAfterMs : undefined;
       return asked === undefined
