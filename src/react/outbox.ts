@@ -102,9 +102,8 @@ export function createMemoryOutbox(): Outbox {
   return {
     load: (conversationId) => [...(entries.get(conversationId)?.values() ?? [])],
     save(entry) {
-      let byClientId = entries.get(entry.conversationId);
-      if (!byClientId) entries.set(entry.conversationId, (byClientId = new Map()));
-      byClientId.set(entry.clientId, entry);
+      const byClientId = entries.get(entry.conversationId) ?? new Map<string, OutboxEntry>();
+      entries.set(entry.conversationId, byClientId.set(entry.clientId, entry));
     },
     remove(conversationId, clientId) {
       entries.get(conversationId)?.delete(clientId);

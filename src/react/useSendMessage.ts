@@ -197,6 +197,7 @@ export function useSendMessage(
     });
   }, [store, outbox]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: enqueue is new each render but closes over only these.
   const send = useCallback(
     (input: SendInput) => {
       const draft = typeof input === 'string' ? { content: input } : input;
@@ -207,7 +208,6 @@ export function useSendMessage(
       enqueue({ conversationId, clientId, role: role as MessageRole, content, extra });
       return clientId;
     },
-    // biome-ignore lint/correctness/useExhaustiveDependencies: enqueue only closes over these.
     [store, mutate, conversationId, outbox],
   );
   const retry = useCallback((clientId: string) => store.getRetry(clientId)?.(), [store]);
