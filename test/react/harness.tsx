@@ -70,6 +70,8 @@ export interface ChatOptions {
   onListRender?: () => void;
   /** Options of the chat's `useSendMessage` (retry policy, outbox, …). */
   sendOptions?: UseSendMessageOptions;
+  /** Where the hooks send requests (a handler set with a full-URL `baseUrl` answers only there). @default BASE */
+  baseUrl?: string;
 }
 
 interface ChatProps {
@@ -82,20 +84,23 @@ function Composer({
   conversationId,
   api,
   sendOptions,
-}: Omit<ChatProps, 'options'> & { sendOptions?: UseSendMessageOptions }) {
-  api.current = useSendMessage(conversationId, { baseUrl: BASE, ...sendOptions });
+  baseUrl,
+}: Omit<ChatProps, 'options'> & { sendOptions?: UseSendMessageOptions; baseUrl: string }) {
+  api.current = useSendMessage(conversationId, { baseUrl, ...sendOptions });
   return null;
 }
 
 function Stream({
   conversationId,
   streamOptions,
+  baseUrl,
 }: {
   conversationId: string;
   streamOptions: UseMessageStreamOptions;
+  baseUrl: string;
 }) {
   useMessageStream(conversationId, {
-    baseUrl: BASE,
+    baseUrl,
     reconnectDelay: 5,
     gapDelay: 20,
     ...streamOptions,
@@ -103,8 +108,8 @@ function Stream({
   return null;
 }
 
-function History({ conversationId }: { conversationId: string }) {
-  useMessages(conversationId, { baseUrl: BASE });
+function History({ conversationId, baseUrl }: { conversationId: string; baseUrl: string }) {
+  useMessages(conversationId, { baseUrl });
   return null;
 }
 
@@ -116,6 +121,7 @@ function Container(props: { children?: ReactNode; counter: object }) {
 }
 
 function Chat({ conversationId, options, api }: ChatProps) {
+  const baseUrl = options.baseUrl ?? BASE;
   const [counter] = useState(() => {
     const key = {};
     if (options.onListRender) listRenders.set(key, options.onListRender);
@@ -123,16 +129,25 @@ function Chat({ conversationId, options, api }: ChatProps) {
   });
   return (
     <>
-      <History conversationId={conversationId} />
+      <History conversationId={conversationId} baseUrl={baseUrl} />
       {options.stream !== false && (
-        <Stream conversationId={conversationId} streamOptions={options.stream ?? {}} />
+        <Stream
+          conversationId={conversationId}
+          streamOptions={options.stream ?? {}}
+          baseUrl={baseUrl}
+        />
       )}
-      <Composer conversationId={conversationId} api={api} sendOptions={options.sendOptions} />
+      <Composer
+        conversationId={conversationId}
+        api={api}
+        sendOptions={options.sendOptions}
+        baseUrl={baseUrl}
+      />
       <OrderedMessageList
         conversationId={conversationId}
         as={Container}
         counter={counter}
-        history={{ baseUrl: BASE }}
+        history={{ baseUrl }}
         renderMessage={options.renderMessage ?? defaultTestRow}
       />
     </>
