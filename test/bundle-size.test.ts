@@ -20,14 +20,18 @@ import { describe, expect, it } from 'vitest';
 
 /** The issue's target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
-/** The ratchet: today's size (9,953 B) plus ~1% room. Lower it as the code shrinks. */
-const BUDGET = 10_050;
 /**
- * The same with zod bundled: 16,916 B with zod/mini (102.6 kB with classic
+ * The ratchet: today's size (11,284 B) plus ~1% room. Lower it as the code shrinks.
+ * Send order (issue 12) cost 1,331 B of it: the per-conversation send queue with
+ * retries (useSendMessage, sendRetry), the persisted outbox, typed request errors.
+ */
+const BUDGET = 11_400;
+/**
+ * The same with zod bundled: 18,224 B with zod/mini (16,916 B before send order) (102.6 kB with classic
  * zod, whose chainable API and English locale a client would ship). A zod
  * upgrade may move it a little; an import of classic `zod` fails it.
  */
-const BUDGET_WITH_ZOD = 17_500;
+const BUDGET_WITH_ZOD = 18_400;
 
 const root = resolve(__dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];
