@@ -122,6 +122,16 @@ for (const variant of variants) {
       await page.close();
     });
 
+    it('the same with the demo chaos on: stored in send order across both instances', async () => {
+      const conversationId = `multi-chaos-${variant.bus}-${run}`;
+      const page = await browser.newPage();
+      const traffic = track(page, conversationId);
+      await openConversation(page, demo.url, conversationId);
+      await expectRapidSendsSurviveReload(page, backend, conversationId, { chaos: true });
+      expect(new Set(traffic.posts)).toEqual(new Set(['1', '2']));
+      await page.close();
+    });
+
     it('the instance serving the stream and generating the reply is killed mid-reply: the page reconnects through the front to the other, which finishes the reply', async () => {
       const conversationId = `kill-${variant.bus}-${run}`;
       const page = await browser.newPage();
