@@ -2,8 +2,10 @@ import type { CreateEventSource, EventSourceLike } from 'seqline/react';
 
 /**
  * The chaos toggle, on the client: what a bad network does to a chat.
- * - every request waits 50–900 ms, so POST responses come back out of order
- *   and after the stream already echoed the message;
+ * - every request waits 50–900 ms (a POST up to 400 ms more on the way back), so
+ *   POST responses arrive after the stream already echoed the message (the page
+ *   sends a conversation's messages one at a time, so they are still stored in
+ *   send order);
  * - stream events are delayed and delivered out of order (a window of a few);
  * - now and then the stream is dropped, and the hook reconnects with
  *   Last-Event-ID.
