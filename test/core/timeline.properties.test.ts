@@ -1,5 +1,5 @@
 /**
- * The five timeline properties of DESIGN.md, each checked with fast-check
+ * The five timeline properties README lists, each checked with fast-check
  * against a model server: convergence, no regression, stable identity, no
  * duplicates, gaps visible.
  */

@@ -40,7 +40,7 @@ export interface ChatApiOptions {
 }
 
 /**
- * The wire protocol of DESIGN.md under `/api`, as a fetch-style handler
+ * seqline's wire protocol under `/api`, as a fetch-style handler
  * (`Request` in, `Response` out): run it on node:http with
  * `toNodeHandler`, or in any runtime with web Requests.
  *
