@@ -19,6 +19,16 @@ export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
 export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
 export { createEventLog, createStreamHub } from './stream/eventLog';
+export type { MemoryMessageStoreOptions } from './store/createMemoryMessageStore';
+export { createMemoryMessageStore } from './store/createMemoryMessageStore';
+export type {
+  AppendInput,
+  AppendResult,
+  HistoryQuery,
+  MessageStore,
+  MessageStoreErrorCode,
+} from './store/messageStore';
+export { MAX_PAGE_SIZE, MessageStoreError } from './store/messageStore';
 export type { NodeRequestLike, NodeResponseLike } from './stream/node';
 export { sendResponse, toNodeHandler } from './stream/node';
 export type { SseStreamOptions } from './stream/sse';

@@ -1,2 +1,4 @@
+export type { TestMessageStoreOptions } from './testMessageStore';
+export { testMessageStore } from './testMessageStore';
 export type { TestSequenceAllocatorOptions } from './testSequenceAllocator';
 export { testSequenceAllocator } from './testSequenceAllocator';

@@ -1,0 +1,4 @@
+import { createMemoryMessageStore } from '../src/server';
+import { testMessageStore } from '../src/testing';
+
+testMessageStore({ name: 'memory', create: () => createMemoryMessageStore() });
