@@ -41,3 +41,14 @@ export {
   isSqliteUniqueViolation,
   isUniqueViolation,
 } from './uniqueViolation';
+export type {
+  MysqlMessageStoreOptions,
+  PostgresMessageStoreOptions,
+  SqliteMessageStoreOptions,
+  SqlMessageStore,
+  SqlMessageStoreOptions,
+} from './store/createSqlMessageStore';
+export { createSqlMessageStore, DEFAULT_MESSAGES_TABLE } from './store/createSqlMessageStore';
+export type { MysqlPool, MysqlPoolConnection } from './store/mysql';
+export type { PostgresPool, PostgresPoolClient } from './store/postgres';
+export type { SqliteDatabase } from './store/sqlite';

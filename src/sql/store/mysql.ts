@@ -1,0 +1,67 @@
+import { isMysqlUniqueViolation } from '../uniqueViolation';
+import type { MessageRow, StoreDialect } from './storeDialect';
+
+/** The subset of a `mysql2/promise` Pool the MySQL message store calls. */
+export interface MysqlPool {
+  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
+  getConnection(): Promise<MysqlPoolConnection>;
+}
+
+/** A connection checked out of the pool for a transaction. */
+export interface MysqlPoolConnection {
+  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
+  release(): void;
+  destroy?(): void;
+}
+
+/** MySQL and MariaDB through mysql2: `?` placeholders, a pooled connection per transaction. */
+export function mysqlStoreDialect(pool: MysqlPool, key: string): StoreDialect<MysqlPoolConnection> {
+  return {
+    name: 'mysql',
+    param: () => '?',
+    textLength: (expression) => `CHAR_LENGTH(${expression})`,
+    ddl: (quoted) => [
+      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
+  id VARCHAR(64) NOT NULL PRIMARY KEY,
+  conversation_id VARCHAR(255) NOT NULL,
+  sequence BIGINT NOT NULL,
+  client_id VARCHAR(255) NULL,
+  role VARCHAR(16) NOT NULL,
+  content MEDIUMTEXT NOT NULL,
+  status VARCHAR(16) NOT NULL,
+  error TEXT NULL,
+  created_at VARCHAR(40) NOT NULL,
+  UNIQUE KEY ${key}_sequence (conversation_id, sequence),
+  UNIQUE KEY ${key}_client_id (conversation_id, client_id),
+  KEY ${key}_status (status)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    ],
+    async transaction(work) {
+      const connection = await pool.getConnection();
+      let broken = false;
+      try {
+        await connection.query('START TRANSACTION');
+        const result = await work(connection);
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        if (broken && connection.destroy) connection.destroy();
+        else connection.release();
+      }
+    },
+    async rows(sql, values, tx) {
+      const [rows] = await (tx ?? pool).query(sql, values);
+      return Array.isArray(rows) ? (rows as MessageRow[]) : [];
+    },
+    async run(sql, values, tx) {
+      await (tx ?? pool).query(sql, values);
+    },
+    isClientIdViolation: (error) => isMysqlUniqueViolation(error, `${key}_client_id`),
+    allocatorClient: (tx) => tx,
+  };
+}

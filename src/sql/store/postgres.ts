@@ -1,0 +1,68 @@
+import { isPostgresUniqueViolation } from '../uniqueViolation';
+import type { MessageRow, StoreDialect } from './storeDialect';
+
+/** The subset of a node-postgres `Pool` the Postgres message store calls. */
+export interface PostgresPool {
+  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+  connect(): Promise<PostgresPoolClient>;
+}
+
+/** A client checked out of the pool for a transaction. */
+export interface PostgresPoolClient {
+  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
+  release(error?: Error | boolean): void;
+}
+
+/** PostgreSQL through node-postgres: `$n` placeholders, a pooled client per transaction. */
+export function postgresStoreDialect(
+  pool: PostgresPool,
+  table: string,
+  constraint: string,
+): StoreDialect<PostgresPoolClient> {
+  return {
+    name: 'postgres',
+    param: (n) => `$${n}`,
+    textLength: (expression) => `char_length(${expression}::text)`,
+    ddl: (quoted) => [
+      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
+  id text PRIMARY KEY,
+  conversation_id text NOT NULL,
+  sequence bigint NOT NULL,
+  client_id text,
+  role varchar(16) NOT NULL,
+  content text NOT NULL,
+  status varchar(16) NOT NULL,
+  error text,
+  created_at varchar(40) NOT NULL,
+  CONSTRAINT ${constraint}_sequence UNIQUE (conversation_id, sequence),
+  CONSTRAINT ${constraint}_client_id UNIQUE (conversation_id, client_id)
+)`,
+      /* sql */ `CREATE INDEX IF NOT EXISTS ${constraint}_unfinished ON ${quoted} (created_at) WHERE status IN ('pending', 'streaming')`,
+    ],
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query({ text: 'BEGIN' });
+        const result = await work(client);
+        await client.query({ text: 'COMMIT' });
+        return result;
+      } catch (error) {
+        await client.query({ text: 'ROLLBACK' }).catch((rollback: Error) => {
+          broken = rollback; // the connection is gone: do not return it to the pool
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async rows(text, values, tx) {
+      return (await (tx ?? pool).query({ text, values })).rows as MessageRow[];
+    },
+    async run(text, values, tx) {
+      await (tx ?? pool).query({ text, values });
+    },
+    isClientIdViolation: (error) => isPostgresUniqueViolation(error, `${constraint}_client_id`),
+    allocatorClient: (tx) => tx,
+  };
+}

@@ -1,0 +1,77 @@
+import type { SqliteClient } from '../dialects/sqlite';
+import { isSqliteUniqueViolation } from '../uniqueViolation';
+import type { MessageRow, StoreDialect } from './storeDialect';
+
+/** The subset of a better-sqlite3 `Database` the SQLite message store (and its allocator) calls. */
+export interface SqliteDatabase extends SqliteClient {
+  prepare(source: string): {
+    all(...values: unknown[]): unknown[];
+    get(...values: unknown[]): unknown;
+    run(...values: unknown[]): unknown;
+  };
+}
+
+/**
+ * SQLite through better-sqlite3: one connection, so transactions are
+ * serialised through a promise chain (a second `BEGIN` must not land inside
+ * the first one's transaction), each `BEGIN IMMEDIATE` to take the write
+ * lock up front.
+ */
+export function sqliteStoreDialect(
+  db: SqliteDatabase,
+  table: string,
+): StoreDialect<SqliteDatabase> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => {});
+    return run;
+  };
+  return {
+    name: 'sqlite',
+    param: () => '?',
+    textLength: (expression) => `length(${expression})`,
+    ddl: (quoted) => [
+      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  client_id TEXT,
+  role TEXT NOT NULL,
+  content TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  UNIQUE (conversation_id, sequence),
+  UNIQUE (conversation_id, client_id)
+)`,
+      /* sql */ `CREATE INDEX IF NOT EXISTS "${table}_status" ON ${quoted} (status)`,
+    ],
+    transaction: (work) =>
+      serial(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(db);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      }),
+    // Outside a transaction, reads and single writes wait for the one in progress.
+    rows: (sql, values, tx) => {
+      const run = async () => db.prepare(sql).all(...values) as MessageRow[];
+      return tx ? run() : serial(run);
+    },
+    run: (sql, values, tx) => {
+      const run = async () => {
+        db.prepare(sql).run(...values);
+      };
+      return tx ? run() : serial(run);
+    },
+    isClientIdViolation: (error) =>
+      isSqliteUniqueViolation(error, `${table}.conversation_id, ${table}.client_id`),
+    allocatorClient: (tx) => tx,
+  };
+}
