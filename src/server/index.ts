@@ -17,8 +17,6 @@ export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './inse
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
-export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
-export { createEventLog, createStreamHub } from './stream/eventLog';
 export type { MemoryMessageStoreOptions } from './store/createMemoryMessageStore';
 export { createMemoryMessageStore } from './store/createMemoryMessageStore';
 export type {
@@ -29,6 +27,8 @@ export type {
   MessageStoreErrorCode,
 } from './store/messageStore';
 export { MAX_PAGE_SIZE, MessageStoreError } from './store/messageStore';
+export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
+export { createEventLog, createStreamHub } from './stream/eventLog';
 export type { NodeRequestLike, NodeResponseLike } from './stream/node';
 export { sendResponse, toNodeHandler } from './stream/node';
 export type { SseStreamOptions } from './stream/sse';

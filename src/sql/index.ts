@@ -35,12 +35,6 @@ export type { PostgresClient, PostgresDialectOptions } from './dialects/postgres
 export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './dialects/sqlite';
 export type { SequenceColumnDDLOptions, UniqueSequenceDDLOptions } from './sequenceSchemaDDL';
 export { sequenceColumnDDL, uniqueSequenceDDL } from './sequenceSchemaDDL';
-export {
-  isMysqlUniqueViolation,
-  isPostgresUniqueViolation,
-  isSqliteUniqueViolation,
-  isUniqueViolation,
-} from './uniqueViolation';
 export type {
   MysqlMessageStoreOptions,
   PostgresMessageStoreOptions,
@@ -52,3 +46,9 @@ export { createSqlMessageStore, DEFAULT_MESSAGES_TABLE } from './store/createSql
 export type { MysqlPool, MysqlPoolConnection } from './store/mysql';
 export type { PostgresPool, PostgresPoolClient } from './store/postgres';
 export type { SqliteDatabase } from './store/sqlite';
+export {
+  isMysqlUniqueViolation,
+  isPostgresUniqueViolation,
+  isSqliteUniqueViolation,
+  isUniqueViolation,
+} from './uniqueViolation';

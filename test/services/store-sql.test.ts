@@ -100,9 +100,11 @@ describe('sqlite message store', () => {
     await store.ensureSchema();
     own.exec(`ALTER TABLE seqline_messages ADD COLUMN tenant TEXT DEFAULT 'acme'`);
     const { message } = await store.append({ conversationId: 'own-column', content: 'x' });
-    expect(own.prepare('SELECT tenant FROM seqline_messages WHERE id = ?').get(message.id)).toEqual({
-      tenant: 'acme',
-    });
+    expect(own.prepare('SELECT tenant FROM seqline_messages WHERE id = ?').get(message.id)).toEqual(
+      {
+        tenant: 'acme',
+      },
+    );
     own.close();
   });
 });

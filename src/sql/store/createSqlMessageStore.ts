@@ -98,7 +98,7 @@ export function createSqlMessageStore(options: SqlMessageStoreOptions): SqlMessa
         table: counterTable,
       });
       const quoted = quoteTableName(name, '"');
-      return build(postgresStoreDialect(options.client, quoted, name.table), quoted, allocator);
+      return build(postgresStoreDialect(options.client, name.table), quoted, allocator);
     }
     case 'mysql': {
       const allocator = createSqlAllocator({

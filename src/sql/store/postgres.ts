@@ -16,7 +16,6 @@ export interface PostgresPoolClient {
 /** PostgreSQL through node-postgres: `$n` placeholders, a pooled client per transaction. */
 export function postgresStoreDialect(
   pool: PostgresPool,
-  table: string,
   constraint: string,
 ): StoreDialect<PostgresPoolClient> {
   return {
