@@ -6,6 +6,14 @@ import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.js';
 
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
+/** `seqline` and `seqline/*` by package name, as an app imports them, from the sources (the examples tests import app code). */
+const seqlineAliases = [
+  {
+    find: /^seqline\/(server|sql|react|msw|testing|redis)$/,
+    replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)),
+  },
+  { find: /^seqline$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+];
 
 export default defineConfig({
   test: {
@@ -24,6 +32,7 @@ export default defineConfig({
         // Testing Library and TanStack Query are inlined so their `react` imports take the alias too.
         resolve: {
           alias: [
+            ...seqlineAliases,
             { find: /^react(-dom)?(\/.*)?$/, replacement: `${react18}/react$1$2` },
             // Its `main` is CJS, whose require('react-dom') no alias reaches: use its ESM build.
             {
@@ -47,6 +56,7 @@ export default defineConfig({
       },
       {
         // seqline/react in a DOM, on the React 19 the package is developed with.
+        resolve: { alias: seqlineAliases },
         test: {
           name: 'jsdom',
           environment: 'jsdom',

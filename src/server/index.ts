@@ -17,6 +17,13 @@ export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './inse
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
+export type {
+  Authorize,
+  MessageRoutes,
+  MessageRoutesOptions,
+  RouteAction,
+} from './routes/createMessageRoutes';
+export { createMessageRoutes } from './routes/createMessageRoutes';
 export type { MemoryMessageStoreOptions } from './store/createMemoryMessageStore';
 export { createMemoryMessageStore } from './store/createMemoryMessageStore';
 export type {

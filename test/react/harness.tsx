@@ -72,6 +72,8 @@ export interface ChatOptions {
   sendOptions?: UseSendMessageOptions;
   /** Where the hooks send requests (a handler set with a full-URL `baseUrl` answers only there). @default BASE */
   baseUrl?: string;
+  /** Headers on every request of the hooks (e.g. authorization). */
+  headers?: Record<string, string>;
 }
 
 interface ChatProps {
@@ -85,8 +87,13 @@ function Composer({
   api,
   sendOptions,
   baseUrl,
-}: Omit<ChatProps, 'options'> & { sendOptions?: UseSendMessageOptions; baseUrl: string }) {
-  api.current = useSendMessage(conversationId, { baseUrl, ...sendOptions });
+  headers,
+}: Omit<ChatProps, 'options'> & {
+  sendOptions?: UseSendMessageOptions;
+  baseUrl: string;
+  headers?: Record<string, string>;
+}) {
+  api.current = useSendMessage(conversationId, { baseUrl, headers, ...sendOptions });
   return null;
 }
 
@@ -94,13 +101,16 @@ function Stream({
   conversationId,
   streamOptions,
   baseUrl,
+  headers,
 }: {
   conversationId: string;
   streamOptions: UseMessageStreamOptions;
   baseUrl: string;
+  headers?: Record<string, string>;
 }) {
   useMessageStream(conversationId, {
     baseUrl,
+    headers,
     reconnectDelay: 5,
     gapDelay: 20,
     ...streamOptions,
@@ -108,8 +118,16 @@ function Stream({
   return null;
 }
 
-function History({ conversationId, baseUrl }: { conversationId: string; baseUrl: string }) {
-  useMessages(conversationId, { baseUrl });
+function History({
+  conversationId,
+  baseUrl,
+  headers,
+}: {
+  conversationId: string;
+  baseUrl: string;
+  headers?: Record<string, string>;
+}) {
+  useMessages(conversationId, { baseUrl, headers });
   return null;
 }
 
@@ -129,12 +147,13 @@ function Chat({ conversationId, options, api }: ChatProps) {
   });
   return (
     <>
-      <History conversationId={conversationId} baseUrl={baseUrl} />
+      <History conversationId={conversationId} baseUrl={baseUrl} headers={options.headers} />
       {options.stream !== false && (
         <Stream
           conversationId={conversationId}
           streamOptions={options.stream ?? {}}
           baseUrl={baseUrl}
+          headers={options.headers}
         />
       )}
       <Composer
@@ -142,12 +161,13 @@ function Chat({ conversationId, options, api }: ChatProps) {
         api={api}
         sendOptions={options.sendOptions}
         baseUrl={baseUrl}
+        headers={options.headers}
       />
       <OrderedMessageList
         conversationId={conversationId}
         as={Container}
         counter={counter}
-        history={{ baseUrl }}
+        history={{ baseUrl, headers: options.headers }}
         renderMessage={options.renderMessage ?? defaultTestRow}
       />
     </>

@@ -11,6 +11,8 @@ export interface PostgresPool {
 export interface PostgresPoolClient {
   query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
   release(error?: Error | boolean): void;
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** PostgreSQL through node-postgres: `$n` placeholders, a pooled client per transaction. */
@@ -41,6 +43,12 @@ export function postgresStoreDialect(
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client has no pool listener: a backend terminated between two statements
+      // would emit an unhandled 'error' and end the process. The next query fails instead.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on?.('error', onError);
       try {
         await client.query({ text: 'BEGIN' });
         const result = await work(client);
@@ -52,6 +60,7 @@ export function postgresStoreDialect(
         });
         throw error;
       } finally {
+        client.off?.('error', onError);
         client.release(broken);
       }
     },
