@@ -27,11 +27,12 @@ const TARGET = 5 * 1024;
  */
 const BUDGET = 11_400;
 /**
- * The same with zod bundled: 18,224 B with zod/mini (16,916 B before send order) (102.6 kB with classic
+ * The same with zod bundled: 18,652 B with zod/mini (16,916 B before send order, 18,224 B
+ * before a SQL NULL clientId/error was read as absent: zod's pipe and transform, +428 B) (102.6 kB with classic
  * zod, whose chainable API and English locale a client would ship). A zod
  * upgrade may move it a little; an import of classic `zod` fails it.
  */
-const BUDGET_WITH_ZOD = 18_400;
+const BUDGET_WITH_ZOD = 18_700;
 
 const root = resolve(__dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];

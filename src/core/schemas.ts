@@ -40,6 +40,13 @@ const nonEmpty = (what: string) =>
     .string({ error: `must be a string (${what})` })
     .check(z.minLength(1, `must not be empty (${what})`));
 
+/** `schema`, or null read as undefined. */
+const orAbsent = (schema: z.ZodMiniType<string, unknown>) =>
+  z.pipe(
+    z.nullable(schema),
+    z.transform((value: string | null) => value ?? undefined),
+  );
+
 /**
  * A chat message as the server stores it. Fields seqline does not know
  * (attachments, metadata, …) are kept as they are.
@@ -50,11 +57,12 @@ export const messageSchema = z.looseObject(
     conversationId: nonEmpty('the conversation this message belongs to'),
     sequence: z.nullable(sequenceSchema),
     createdAt: timestampSchema,
-    clientId: z.optional(nonEmpty('the id the client generated when sending')),
+    // null as well as absent (SQL rows carry NULL for messages no client sent), read as absent.
+    clientId: z.optional(orAbsent(nonEmpty('the id the client generated when sending'))),
     role: messageRoleSchema,
     content: z.string({ error: 'must be a string' }),
     status: messageStatusSchema,
-    error: z.optional(z.string({ error: 'must be a string (why the message failed)' })),
+    error: z.optional(orAbsent(z.string({ error: 'must be a string (why the message failed)' }))),
   },
   { error: 'must be an object (a message)' },
 );

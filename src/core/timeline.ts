@@ -445,7 +445,8 @@ class Change {
     if (positioned) this.removed.set(key, positioned);
   }
 
-  upsert(incoming: Message, source: string): void {
+  upsert(raw: Message, source: string): void {
+    const incoming = withoutNulls(raw);
     if (incoming.sequence === null && process.env.NODE_ENV !== 'production') {
       warn(
         source,
@@ -761,6 +762,21 @@ function mergeMessage(current: TimelineMessage, incoming: Message): TimelineMess
   const ordered = sequence === null && sendOrder ? { ...merged, sendOrder } : merged;
   if (error !== undefined) ordered.error = error;
   return deepEqual(ordered, current) ? current : ordered;
+}
+
+/** A server message without the `clientId` or `error` a SQL NULL left undefined: absent, as the timeline keeps it. */
+function withoutNulls(message: Message): Message {
+  if (
+    !('clientId' in message && message.clientId === undefined) &&
+    !('error' in message && message.error === undefined)
+  )
+    return message;
+  const { clientId, error, ...rest } = message;
+  return {
+    ...rest,
+    ...(clientId == null ? {} : { clientId }),
+    ...(error == null ? {} : { error }),
+  } as Message;
 }
 
 /** The message without its `error` field (only `failed` messages carry one). */

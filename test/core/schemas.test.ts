@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessage, parseStreamEvent, ValidationError } from '../../src/index';
+import {
+  createTimeline,
+  mergeMessages,
+  parseMessage,
+  parseStreamEvent,
+  ValidationError,
+} from '../../src/index';
 import { serverMessage } from './fixtures';
 
 /** Every wrong value a field can plausibly get: wrong type, empty, out of range. */
@@ -53,5 +59,30 @@ describe('schema errors say what is expected', () => {
       }
     }
     expect(rejected).toBeGreaterThan(40);
+  });
+});
+
+// Issue 15: Drizzle/SQL history rows carry clientId: null (replies) and error: null; the
+// client rejected them and TanStack Query retried in silence.
+describe('SQL NULLs', () => {
+  it('reads clientId: null and error: null as absent, in parseMessage and in the timeline', () => {
+    const row = {
+      id: 'r2',
+      conversationId: 'c1',
+      sequence: 2,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      clientId: null,
+      role: 'assistant',
+      content: 'hi',
+      status: 'complete',
+      error: null,
+    };
+    const parsed = parseMessage(row);
+    expect(parsed.clientId).toBeUndefined();
+    expect(parsed.error).toBeUndefined();
+    const timeline = mergeMessages(createTimeline('c1'), [row]);
+    expect(timeline.get('r2')).not.toHaveProperty('clientId');
+    expect(timeline.get('r2')).not.toHaveProperty('error');
+    expect(() => parseMessage({ ...row, clientId: '' })).toThrow(/clientId/);
   });
 });
