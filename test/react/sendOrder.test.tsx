@@ -24,7 +24,13 @@ function watchRowOrder(chat: ChatHandle) {
   const take = () => snapshots.push(chat.rows().map((row) => row.dataset.row ?? ''));
   take();
   const observer = new MutationObserver(take);
-  observer.observe(document.body, { childList: true, subtree: true });
+  // Rows added, moved or confirmed (a confirmation changes only the row's attributes).
+  observer.observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-status', 'data-id'],
+  });
   return {
     /** Throws unless the given keys appeared, at every change, in this relative order. */
     expectNeverReordered(keys: string[]) {
