@@ -170,8 +170,10 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
  *
  * @example
  * // app/api/conversations/[id]/stream/route.ts
- * export function GET(request: Request, { params }: { params: { id: string } }) {
- *   return createSseResponse({ request, source: hub.log(params.id) });
+ * // (Next.js 15+: `params` is a promise.)
+ * export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+ *   const { id } = await params;
+ *   return createSseResponse({ request, source: hub.log(id) });
  * }
  */
 export function createSseResponse(
