@@ -1,6 +1,6 @@
 import { type MessageRole, parseMessage, SeqlineError } from '../index';
 
-/** How the default fetchers reach the server (seqline's wire protocol). */
+/** How the default fetchers reach the server (seqline's wire protocol, docs/protocol.md). */
 export interface FetchOptions {
   /**
    * Prefix of every URL, e.g. `'https://api.example.com'` or `'/api'`.
