@@ -1,6 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { warn } from '../core/warn';
 import { applyStreamEvent, type StreamEvent, StreamEventError } from '../index';
 import { getConversationStore } from './conversationStore';
 import { type CreateEventSource, createFetchEventSource } from './eventSource';
@@ -91,7 +90,6 @@ export function useMessageStream(
     let cursor: string | undefined;
     let source: ReturnType<CreateEventSource> | undefined;
     let failures = 0;
-    let highest = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let gapTimer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
@@ -106,25 +104,8 @@ export function useMessageStream(
       let event: StreamEvent;
       try {
         const json: unknown = JSON.parse(data);
-        const before = store.getTimeline();
         const after = store.update((t) => applyStreamEvent(t, json));
         event = json as StreamEvent;
-        if (
-          process.env.NODE_ENV !== 'production' &&
-          event.type === 'message' &&
-          event.message.sequence !== null
-        ) {
-          const isNew =
-            !before.getById(event.message.id) &&
-            !(event.message.clientId && before.get(event.message.clientId));
-          if (isNew && event.message.sequence < highest) {
-            warn(
-              'useMessageStream',
-              `the stream sent new message "${event.message.id}" with sequence ${event.message.sequence} after ${highest}; the server should emit messages in sequence order (it is placed correctly anyway).`,
-            );
-          }
-          highest = Math.max(highest, event.message.sequence);
-        }
         if (after.gaps.length > 0 && gapTimer === undefined)
           gapTimer = setTimeout(fillGaps, opts().gapDelay ?? 50);
       } catch (error) {

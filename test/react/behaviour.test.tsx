@@ -345,44 +345,65 @@ describe('history through the query cache', () => {
 });
 
 describe('development warnings', () => {
-  const backwards = async (conversationId: string) => {
+  /** Sends `events` on the stream after the seeded m1, and returns the rendered texts. */
+  const stream = async (conversationId: string, events: [id: string, sequence: number][]) => {
     msw.use(seeded(conversationId, 1));
     const chat = renderChat(conversationId, {
       stream: { createEventSource: FakeEventSource.create, gapDelay: 10_000 },
     });
     await waitFor(() => expect(chat.texts()).toEqual(['m1']));
-    const at = (sequence: number) => ({
+    const at = (id: string, sequence: number) => ({
       type: 'message',
       message: {
-        id: `s${sequence}`,
+        id,
         conversationId,
         sequence,
         createdAt: '2026-01-01T00:00:00Z',
         role: 'user',
-        content: `s${sequence}`,
+        content: id,
         status: 'complete',
       },
     });
     act(() => {
-      FakeEventSource.opened[0]!.emit(at(4), '1');
-      FakeEventSource.opened[0]!.emit(at(3), '2');
+      events.forEach(([id, sequence], i) => {
+        FakeEventSource.opened[0]!.emit(at(id, sequence), String(i + 1));
+      });
     });
-    expect(chat.texts()).toEqual(['m1', 's3', 's4']);
+    const texts = chat.texts();
     chat.unmount();
+    return texts;
   };
 
-  it('name the source when the stream sends sequences backwards', async () => {
+  it('stay silent when the stream delivers sequences out of order (legal on the wire)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await backwards('warn-dev');
+    const texts = await stream('warn-reorder', [
+      ['s4', 4],
+      ['s3', 3],
+    ]);
+    expect(texts).toEqual(['m1', 's3', 's4']);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('name the source and the fix when the server changes a sequence for the same id', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await stream('warn-dev', [
+      ['s3', 3],
+      ['s3', 5],
+    ]);
     expect(warn).toHaveBeenCalledWith(
-      expect.stringMatching(/^\[seqline\] useMessageStream: .*sequence 3 after 4/),
+      expect.stringMatching(
+        /^\[seqline\] .*"s3" changed sequence from 3 to 5; sequences must never be reassigned/,
+      ),
     );
   });
 
   it('are silent when NODE_ENV is production', async () => {
     vi.stubEnv('NODE_ENV', 'production');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await backwards('warn-prod');
+    await stream('warn-prod', [
+      ['s3', 3],
+      ['s3', 5],
+    ]);
     expect(warn).not.toHaveBeenCalled();
   });
 });
