@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 // `.js`: with an extension Vite's config loader resolves it (to the .ts) without a warning.
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.js';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
 
 export default defineConfig({
@@ -16,7 +17,13 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**', 'test/e2e/**'],
+          exclude: [
+            'test/services/**',
+            'test/react/**',
+            'test/storybook/**',
+            'test/e2e/**',
+            'test/docs/**',
+          ],
         },
       },
       {
@@ -51,6 +58,22 @@ export default defineConfig({
           name: 'jsdom',
           environment: 'jsdom',
           include: ['test/react/**/*.test.{ts,tsx}'],
+        },
+      },
+      {
+        // The code blocks of README.md and docs/*.md, extracted and run as written (test/docs).
+        // `seqline` imports resolve to the source, as the package's exports would to dist/.
+        resolve: {
+          alias: [
+            { find: /^seqline$/, replacement: src('index.ts') },
+            { find: /^seqline\/(\w+)$/, replacement: src('$1/index.ts') },
+          ],
+        },
+        test: {
+          name: 'docs',
+          environment: 'jsdom',
+          include: ['test/docs/**/*.test.ts'],
+          testTimeout: 30_000,
         },
       },
       {

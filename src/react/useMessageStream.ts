@@ -34,8 +34,10 @@ export interface UseMessageStreamOptions extends FetchOptions {
   fetchMessages?: FetchMessages;
   /**
    * Milliseconds before reconnecting after the stream closes, doubled on each
-   * failure in a row (at most 30 s), reset once an event arrives.
-   * @default 1000
+   * failure in a row (at most 30 s), reset once an event arrives. Without it,
+   * the server's SSE `retry:` field decides, as for an `EventSource`
+   * (`seqline/msw` sends `retry: 10`, so mocked drops heal at once).
+   * @default the server's `retry:`, else 1000
    */
   reconnectDelay?: number;
   /**
@@ -90,6 +92,7 @@ export function useMessageStream(
     let cursor: string | undefined;
     let source: ReturnType<CreateEventSource> | undefined;
     let failures = 0;
+    let advised: number | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let gapTimer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
@@ -144,7 +147,10 @@ export function useMessageStream(
             { cause: error },
           ),
         );
-        const delay = Math.min((opts().reconnectDelay ?? 1000) * 2 ** failures++, 30_000);
+        // The server's `retry:` advice outlives the connection that carried it.
+        advised = current.retry ?? advised;
+        const base = opts().reconnectDelay ?? advised ?? 1000;
+        const delay = Math.min(base * 2 ** failures++, 30_000);
         timer = setTimeout(connect, delay);
       };
     };

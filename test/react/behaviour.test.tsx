@@ -9,7 +9,11 @@ import { HttpResponse, http } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamEventError } from '../../src/index';
 import { createMessageHandlers } from '../../src/msw/index';
-import { getConversationStore, messagesQueryOptions } from '../../src/react/index';
+import {
+  createFetchEventSource,
+  getConversationStore,
+  messagesQueryOptions,
+} from '../../src/react/index';
 import {
   BASE,
   FakeEventSource,
@@ -270,6 +274,30 @@ describe('resume and gaps', () => {
     expect(FakeEventSource.opened[1]!.lastEventId).toBe('41');
     expect(FakeEventSource.opened[1]!.url).toBe(`${BASE}/conversations/resume/stream`);
     chat.unmount();
+  });
+
+  it('follows the server’s SSE retry: for its next reconnect, unless reconnectDelay is given', async () => {
+    msw.use(seeded('retry', 1));
+    const chat = renderChat('retry', {
+      // No reconnectDelay: the default (1 s) would outlast waitFor's 1 s.
+      stream: { createEventSource: FakeEventSource.create, reconnectDelay: undefined },
+    });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1']));
+    const first = FakeEventSource.opened[0]! as FakeEventSource & { retry?: number };
+    first.retry = 5;
+    act(() => first.drop());
+    await waitFor(() => expect(FakeEventSource.opened).toHaveLength(2), { timeout: 500 });
+    chat.unmount();
+  });
+
+  it('reads the retry: field of the stream (createFetchEventSource)', async () => {
+    const body = 'retry: 25\n\nretry: soon\n\ndata: {}\n\n';
+    const open = createFetchEventSource({ fetch: async () => new Response(body) });
+    const source = open('http://x/stream', { lastEventId: undefined });
+    await new Promise<void>((resolve) => {
+      source.onerror = () => resolve(); // the body ended
+    });
+    expect(source.retry).toBe(25); // a non-number retry: is ignored, as the SSE spec says
   });
 
   it('the default stream client sends Last-Event-ID over the wire when it resumes', async () => {
