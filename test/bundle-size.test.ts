@@ -4,7 +4,7 @@
  * (react, react-dom, @tanstack/react-query) left external, as a bundler
  * with NODE_ENV=production builds it. The total with zod is reported too.
  *
- * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~9.95 kB today, of
+ * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~10.0 kB today, of
  * which the core (timeline, schemas, persistent map, ordered keys, order,
  * timestamps) is about 6 kB and the React layer about 4 kB. Dev warnings are
  * already dropped (NODE_ENV=production) and zod is zod/mini; the rest is
@@ -20,7 +20,10 @@ import { describe, expect, it } from 'vitest';
 
 /** The issue's target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
-/** The ratchet: today's size (9,953 B) plus ~1% room. Lower it as the code shrinks. */
+/**
+ * The ratchet: 9,953 B plus ~1% room. Today 9,995 B: +42 B to follow the server's
+ * SSE `retry:` (eventSource.ts, useMessageStream.ts). Lower it as the code shrinks.
+ */
 const BUDGET = 10_050;
 /**
  * The same with zod bundled: 16,916 B with zod/mini (102.6 kB with classic
