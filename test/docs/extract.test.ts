@@ -55,7 +55,7 @@ describe('extractBlocks', () => {
     expect(block!.skip).toBeUndefined();
   });
 
-  it('refuses a skip without a reason, an unknown comment, and comments on a block that never runs', () => {
+  it('refuses a skip without a reason, an unknown comment or service, and comments on a block that never runs', () => {
     expect(() => extractBlocks(md('<!-- docs-test: skip -->', '```ts', 'x', '```'))).toThrow(
       /a skip must say why/,
     );
@@ -65,6 +65,9 @@ describe('extractBlocks', () => {
     expect(() => extractBlocks(md('<!-- docs-test: continues -->', '```sh', 'x', '```'))).toThrow(
       /never runs/,
     );
+    expect(() =>
+      extractBlocks(md('<!-- docs-test: needs postgress -->', '```ts', 'x', '```')),
+    ).toThrow(/needs postgress: name postgres, mariadb, redis/);
   });
 });
 

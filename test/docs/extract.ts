@@ -61,7 +61,7 @@ export function extractBlocks(markdown: string): Block[] {
           .join('\n'),
         ...(skip ? { skip: skip.body } : {}),
         continues: pending.some((d) => d.kind === 'continues'),
-        needs: pending.filter((d) => d.kind === 'needs').flatMap((d) => d.body.split(/\s+/)),
+        needs: pending.filter((d) => d.kind === 'needs').flatMap((d) => services(d.body, start)),
       });
     } else if (pending.length > 0) {
       throw new Error(
@@ -100,4 +100,15 @@ export function groupBlocks(blocks: Block[]): Group[] {
 
 function declaresTests(code: string): boolean {
   return /(?<![.\w])(it|test|describe|testSequenceAllocator)(\.\w+)*\(/.test(code);
+}
+
+const SERVICES = ['postgres', 'mariadb', 'redis'];
+
+function services(list: string, start: number): string[] {
+  const names = list.split(/\s+/);
+  const unknown = names.filter((name) => !SERVICES.includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`line ${start + 1}: needs ${unknown.join(' ')}: name ${SERVICES.join(', ')}`);
+  }
+  return names;
 }
