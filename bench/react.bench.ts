@@ -18,6 +18,7 @@
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
 import type { ComponentType, ReactNode } from 'react';
+import { installJsdom } from './jsdom';
 
 const SIZES = [100, 1_000, 10_000];
 /** Deltas measured per list (after WARMUP unmeasured ones); the median is reported. */
@@ -35,28 +36,7 @@ interface Result {
 
 export default async function run(): Promise<void> {
   process.env.NODE_ENV = 'production';
-  // jsdom ships no types and @types/jsdom is not installed: type the one constructor used.
-  const { JSDOM } = (await import('jsdom' as string)) as {
-    JSDOM: new (html: string) => { window: Window };
-  };
-  const dom = new JSDOM('<!doctype html><html><body></body></html>');
-  const g = globalThis as Record<string, unknown>;
-  for (const key of [
-    'window',
-    'document',
-    'navigator',
-    'HTMLElement',
-    'Node',
-    'MutationObserver',
-  ]) {
-    if (!(key in g) || key === 'window' || key === 'document') {
-      Object.defineProperty(g, key, {
-        value: (dom.window as unknown as Record<string, unknown>)[key],
-        configurable: true,
-        writable: true,
-      });
-    }
-  }
+  await installJsdom();
   // Loaded after NODE_ENV is set, so React picks its production build.
   const React = await import('react');
   const { createRoot } = await import('react-dom/client');
