@@ -5,14 +5,16 @@ import { defineConfig } from 'vitest/config';
 // `.js`: with an extension Vite's config loader resolves it (to the .ts) without a warning.
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium.js';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
 const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta.url));
-/** `seqline` and `seqline/*` by package name, as an app imports them, from the sources (the examples tests import app code). */
+/**
+ * `seqline` and `seqline/<entry>` by package name, as an app imports them, resolved to the
+ * sources (the package's exports would resolve them to dist/): for the docs' code blocks and
+ * the examples the React tests run.
+ */
 const seqlineAliases = [
-  {
-    find: /^seqline\/(server|sql|react|msw|testing|redis)$/,
-    replacement: fileURLToPath(new URL('./src/$1/index.ts', import.meta.url)),
-  },
-  { find: /^seqline$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+  { find: /^seqline$/, replacement: src('index.ts') },
+  { find: /^seqline\/(\w+)$/, replacement: src('$1/index.ts') },
 ];
 
 export default defineConfig({
@@ -24,7 +26,13 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/services/**', 'test/react/**', 'test/storybook/**', 'test/e2e/**'],
+          exclude: [
+            'test/services/**',
+            'test/react/**',
+            'test/storybook/**',
+            'test/e2e/**',
+            'test/docs/**',
+          ],
         },
       },
       {
@@ -61,6 +69,17 @@ export default defineConfig({
           name: 'jsdom',
           environment: 'jsdom',
           include: ['test/react/**/*.test.{ts,tsx}'],
+        },
+      },
+      {
+        // The code blocks of README.md and docs/*.md, extracted and run as written (test/docs).
+        // `seqline` imports resolve to the source, as the package's exports would to dist/.
+        resolve: { alias: seqlineAliases },
+        test: {
+          name: 'docs',
+          environment: 'jsdom',
+          include: ['test/docs/**/*.test.ts'],
+          testTimeout: 30_000,
         },
       },
       {

@@ -10,7 +10,7 @@ const config: StorybookConfig = {
   // msw's service worker (`npx msw init public --save`), served at /mockServiceWorker.js.
   staticDirs: ['../public'],
   core: { disableTelemetry: true },
-  async viteFinal(viteConfig) {
+  async viteFinal(viteConfig, { configType }) {
     // Stories import the package as users do (`seqline/react`), built from source: no `npm run build` first.
     const alias = [
       { find: /^seqline$/, replacement: src('index.ts') },
@@ -19,6 +19,8 @@ const config: StorybookConfig = {
     const existing = viteConfig.resolve?.alias;
     return {
       ...viteConfig,
+      // `build-storybook --quiet` means quiet: Vite's per-chunk size table is 60 lines of noise.
+      ...(configType === 'PRODUCTION' ? { logLevel: 'warn' as const } : {}),
       build: {
         ...viteConfig.build,
         // Storybook's own bundles are large; nothing here ships to users.

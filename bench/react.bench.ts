@@ -18,7 +18,7 @@
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
 import type { ComponentType, ReactNode } from 'react';
-import { installDom } from './support/dom';
+import { installJsdom } from './jsdom';
 
 const SIZES = [100, 1_000, 10_000];
 /** Deltas measured per list (after WARMUP unmeasured ones); the median is reported. */
@@ -36,7 +36,7 @@ interface Result {
 
 export default async function run(): Promise<void> {
   process.env.NODE_ENV = 'production';
-  await installDom();
+  await installJsdom();
   // Loaded after NODE_ENV is set, so React picks its production build.
   const React = await import('react');
   const { createRoot } = await import('react-dom/client');

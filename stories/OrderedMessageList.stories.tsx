@@ -79,17 +79,14 @@ const conversation = [
 /** The POST route of a story's mock server, for overrides. */
 const postPath = (server: MockServer) => `*${server.baseUrl}/conversations/:id/messages`;
 
-/** No messages yet: the `empty` slot. Sending the first message replaces it. */
+/** No messages yet: the `empty` slot. Sending the first message replaces it (try it). */
 export const Empty: Story = {
   args: { conversationId: '' },
   render: () => <ChatDemo server={{ name: 'empty' }} />,
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByText('No messages yet. Say hello.')).toBeVisible();
-    await userEvent.type(canvas.getByLabelText('Message'), 'Hello');
-    await userEvent.click(canvas.getByRole('button', { name: 'Send' }));
-    await expectListMatchesServer(canvasElement, mockServerIn(canvasElement));
-    await expect(canvas.queryByText('No messages yet. Say hello.')).toBeNull();
+    await expect(renderedRows(canvasElement)).toEqual([]);
   },
 };
 
@@ -157,40 +154,68 @@ export const PendingSend: Story = {
 };
 
 /**
- * The first POST fails (503): the row stays, marked "Not sent", with Retry.
- * Retry re-sends the same `clientId`, so the server stores the message once.
+ * A chat whose first POST is refused (422: a 4xx is final; a 503 would be retried by
+ * itself): "Hello?" is sent on mount, and fails.
  */
-export const FailedSendWithRetry: Story = {
+const failingOnce = (name: string) => (
+  <ChatDemo
+    server={{
+      name,
+      overrides: (server) => {
+        let failures = 1;
+        return [
+          http.post(postPath(server), () =>
+            failures-- > 0
+              ? HttpResponse.json(
+                  { error: { code: 'REFUSED', message: 'the moderation check is down' } },
+                  { status: 422 },
+                )
+              : undefined,
+          ),
+        ];
+      },
+    }}
+    autoSend={['Hello?']}
+  />
+);
+
+/** Waits for the failed row: "Not sent", with Retry, and nothing stored on the server. */
+async function expectFailedRow(canvasElement: HTMLElement) {
+  const canvas = within(canvasElement);
+  const alert = await canvas.findByRole('alert');
+  await expect(alert).toHaveTextContent('Not sent');
+  await expect(within(alert).getByRole('button', { name: 'Retry' })).toBeVisible();
+  await expect(mockServerIn(canvasElement).truth()).toHaveLength(0);
+}
+
+/**
+ * The POST was refused (422): the row stays where it was, marked "Not sent", with
+ * Retry. The story rests here; click Retry to see it confirmed (the server
+ * answers from then on), or open "Failed Send Retried".
+ */
+export const FailedSend: Story = {
   args: { conversationId: '' },
-  render: () => (
-    <ChatDemo
-      server={{
-        name: 'failed',
-        overrides: (server) => {
-          let failures = 1;
-          return [
-            http.post(postPath(server), () =>
-              failures-- > 0
-                ? HttpResponse.json(
-                    { error: { code: 'UNAVAILABLE', message: 'try again' } },
-                    { status: 503 },
-                  )
-                : undefined,
-            ),
-          ];
-        },
-      }}
-      autoSend={['Hello?']}
-    />
-  ),
+  render: () => failingOnce('failed'),
   play: async ({ canvasElement }) => {
-    const canvas = within(canvasElement);
-    const alert = await canvas.findByRole('alert');
-    await expect(alert).toHaveTextContent('Not sent');
+    await expectFailedRow(canvasElement);
+    await expect(renderedRows(canvasElement)).toMatchObject([
+      { content: 'Hello?', sequence: null, status: 'failed' },
+    ]);
+  },
+};
+
+/**
+ * The same failure, then Retry: the same `clientId` is sent again, so the
+ * server stores the message once, and the row is confirmed in place.
+ */
+export const FailedSendRetried: Story = {
+  args: { conversationId: '' },
+  render: () => failingOnce('retried'),
+  play: async ({ canvasElement }) => {
+    await expectFailedRow(canvasElement);
     const server = mockServerIn(canvasElement);
-    await expect(server.truth()).toHaveLength(0);
     const row = canvasElement.querySelector('[data-status="failed"]');
-    await userEvent.click(canvas.getByRole('button', { name: 'Retry' }));
+    await userEvent.click(within(canvasElement).getByRole('button', { name: 'Retry' }));
     await expectListMatchesServer(canvasElement, server);
     const truth = server.truth();
     await expect(truth.map((m) => [m.role, m.content])).toEqual([
@@ -202,10 +227,17 @@ export const FailedSendWithRetry: Story = {
   },
 };
 
-const story =
-  'Once upon a time, two messages were written in the same millisecond. Nobody could tell which came first, until the server gave each a number. From then on, every reload showed them in the same order, and everyone lived in order ever after.';
+const story = [
+  'Once upon a time, two messages were written in the same millisecond. Nobody could tell which came first, until the server gave each a number. From then on, every reload showed them in the same order, and everyone lived in order ever after.',
+  'But the story does not end there. One evening the network dropped in the middle of a long reply. The client waited a moment, reconnected, and told the server the last event it had seen. The server picked up exactly where it had stopped — not a word repeated, not a word lost.',
+  'Later, someone opened the same chat on a phone while the laptop was still streaming. Both screens showed the same reply growing, letter by letter, in the same place. Nobody had to refresh anything. And when the reply was finally complete, it simply stopped growing, and stayed where it was.',
+].join('\n\n');
 
-/** The assistant's reply arrives word by word over the stream (slowed down here); only its row re-renders. */
+/**
+ * The assistant's reply arrives a few letters at a time over the stream, at
+ * reading pace: the story stays in this state for about half a minute. Only the
+ * reply's row re-renders.
+ */
 export const StreamingReply: Story = {
   args: { conversationId: '' },
   render: () => (
@@ -213,7 +245,7 @@ export const StreamingReply: Story = {
       server={{
         name: 'streaming',
         history: conversation.slice(0, 2),
-        reply: { text: () => story, chunkSize: 3, intervalMs: 80 },
+        reply: { text: () => story, chunkSize: 4, intervalMs: 150 },
       }}
       autoSend={['Tell me a story']}
     />
@@ -250,45 +282,73 @@ export const CompletedReply: Story = {
   },
 };
 
+const twelve = Array.from({ length: 12 }, (_, i) => ({
+  role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+  content:
+    i % 2 === 0
+      ? `Question ${i / 2 + 1}: what happens next?`
+      : `Answer ${(i + 1) / 2}: ${i % 4 === 1 ? 'it waits for the server.' : 'it shows up in order.'}`,
+}));
+
 /**
- * History came back without messages 9–11 (a lagging replica, say). The list
- * shows a placeholder where they belong; when the stream delivers a new
- * message, exactly that range is fetched (slowly here) and fills the hole.
+ * A chat whose first history page comes back without messages 9–11 (a
+ * lagging replica, say); 600 ms later a message arrives from another device
+ * on the stream. Fetches of the missing range wait `rangeDelay`.
+ */
+const lagging = (name: string, rangeDelay: number | 'infinite') => (
+  <ChatDemo
+    server={{
+      name,
+      reply: false,
+      history: twelve,
+      overrides: (server) => [
+        http.get(`*${server.baseUrl}/conversations/:id/messages`, async ({ request }) => {
+          const after = Number(new URL(request.url).searchParams.get('after') ?? 0);
+          if (after === 0) {
+            const page = server.truth().filter((m) => m.sequence! < 9 || m.sequence! > 11);
+            return HttpResponse.json({ messages: page });
+          }
+          await delay(rangeDelay);
+          return undefined; // on to the mock: the exact range asked for
+        }),
+      ],
+    }}
+    onServer={(server) => {
+      const timer = setTimeout(() => {
+        void server.handlers.db.insert(server.conversationId, {
+          role: 'user',
+          content: 'Sent from another device',
+        });
+      }, 600);
+      return () => clearTimeout(timer);
+    }}
+  />
+);
+
+/**
+ * Messages 9–11 are missing from the history: the list shows a placeholder
+ * where they belong while exactly that range is fetched. (This server never
+ * answers that fetch, so the story rests here; "Gap Filled" shows the end.)
  */
 export const GapBeingFilled: Story = {
   args: { conversationId: '' },
-  render: () => (
-    <ChatDemo
-      server={{
-        name: 'gap',
-        reply: false,
-        history: Array.from({ length: 12 }, (_, i) => ({
-          role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
-          content: `Message ${i + 1}`,
-        })),
-        overrides: (server) => [
-          http.get(`*${server.baseUrl}/conversations/:id/messages`, async ({ request }) => {
-            const after = Number(new URL(request.url).searchParams.get('after') ?? 0);
-            if (after === 0) {
-              const lagging = server.truth().filter((m) => m.sequence! < 9 || m.sequence! > 11);
-              return HttpResponse.json({ messages: lagging });
-            }
-            await delay(1500);
-            return undefined; // on to the mock: the exact range asked for
-          }),
-        ],
-      }}
-      onServer={(server) => {
-        const timer = setTimeout(() => {
-          void server.handlers.db.insert(server.conversationId, {
-            role: 'user',
-            content: 'Sent from another device',
-          });
-        }, 600);
-        return () => clearTimeout(timer);
-      }}
-    />
-  ),
+  render: () => lagging('gap', 'infinite'),
+  play: async ({ canvasElement }) => {
+    const canvas = within(canvasElement);
+    await expect(await canvas.findByText('Loading messages 9–11…')).toBeVisible();
+    // (#13, from another device, may follow: it is what asks for the range.)
+    await expect(
+      renderedRows(canvasElement)
+        .map((row) => row.sequence)
+        .slice(0, 9),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 12]);
+  },
+};
+
+/** The same gap, fetched slowly (1.5 s): the placeholder gives way to messages 9–11. */
+export const GapFilled: Story = {
+  args: { conversationId: '' },
+  render: () => lagging('filled', 1500),
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expect(await canvas.findByText('Loading messages 9–11…')).toBeVisible();

@@ -4,7 +4,7 @@
  * (react, react-dom, @tanstack/react-query) left external, as a bundler
  * with NODE_ENV=production builds it. The total with zod is reported too.
  *
- * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~9.95 kB today, of
+ * Issue 5 asks for ≤ 5 kB. That target is NOT met: ~10.0 kB today, of
  * which the core (timeline, schemas, persistent map, ordered keys, order,
  * timestamps) is about 6 kB and the React layer about 4 kB. Dev warnings are
  * already dropped (NODE_ENV=production) and zod is zod/mini; the rest is
@@ -21,18 +21,19 @@ import { describe, expect, it } from 'vitest';
 /** The issue's target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
 /**
- * The ratchet: today's size (11,284 B) plus ~1% room. Lower it as the code shrinks.
- * Send order (issue 12) cost 1,331 B of it: the per-conversation send queue with
- * retries (useSendMessage, sendRetry), the persisted outbox, typed request errors.
+ * The ratchet: today's size (11,418 B) plus ~1% room. Lower it as the code shrinks.
+ * From 9,953 B: send order +1,331 B (the per-conversation send queue with retries,
+ * the persisted outbox, typed request errors), a SQL NULL clientId/error read as
+ * absent +95 B, following the server's SSE `retry:` +42 B.
  */
-const BUDGET = 11_400;
+const BUDGET = 11_500;
 /**
- * The same with zod bundled: 18,652 B with zod/mini (16,916 B before send order, 18,224 B
- * before a SQL NULL clientId/error was read as absent: zod's pipe and transform, +428 B) (102.6 kB with classic
- * zod, whose chainable API and English locale a client would ship). A zod
- * upgrade may move it a little; an import of classic `zod` fails it.
+ * The same with zod bundled: 18,681 B with zod/mini (16,916 B before the above; the
+ * NULL-as-absent pipe and transform pull +428 B of zod). 102.6 kB with classic zod,
+ * whose chainable API and English locale a client would ship. A zod upgrade may move
+ * it a little; an import of classic `zod` fails it.
  */
-const BUDGET_WITH_ZOD = 18_700;
+const BUDGET_WITH_ZOD = 18_800;
 
 const root = resolve(__dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];

@@ -3,10 +3,22 @@ import {
   BackfillError,
   type BackfillOptions,
   type BackfillProgress,
-  backfillSequences,
   type SqlDialectName,
 } from '../sql';
-import { createProgress, type ProgressStream } from './progress';
+import { type OptionNames, validate } from '../sql/backfill/validate';
+import { runBackfill } from '../sql/backfillSequences';
+import { count, createProgress, type ProgressStream } from './progress';
+
+/** Errors name the flags the user typed, not the API's option names. */
+const FLAGS: OptionNames = {
+  table: '--table',
+  counterTable: '--counter-table',
+  scopeColumn: '--scope-column',
+  sequenceColumn: '--sequence-column',
+  idColumn: '--id-column',
+  orderBy: '--order-by',
+  batchSize: '--batch-size',
+};
 
 /** Exit codes: 0 done, 1 the backfill or the connection failed, 2 bad arguments. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -57,6 +69,9 @@ export async function backfillCommand(args: string[], io: CommandIO): Promise<nu
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(args);
+    // Bad names exit 2 before any connection is opened.
+    if (parsed !== 'help')
+      validate({ ...parsed.options, dialect: parsed.dialect } as BackfillOptions, FLAGS);
   } catch (error) {
     io.stderr.write(
       `${(error as Error).message}\nRun "seqline backfill --help" for the options.\n`,
@@ -79,15 +94,18 @@ export async function backfillCommand(args: string[], io: CommandIO): Promise<nu
   const progress = createProgress(io.stderr);
   let last: BackfillProgress | undefined;
   try {
-    const result = await backfillSequences({
-      ...parsed.options,
-      dialect: parsed.dialect,
-      client: connection.client,
-      onProgress: (p) => {
-        last = p;
-        progress.update(p);
-      },
-    } as BackfillOptions);
+    const result = await runBackfill(
+      {
+        ...parsed.options,
+        dialect: parsed.dialect,
+        client: connection.client,
+        onProgress: (p) => {
+          last = p;
+          progress.update(p);
+        },
+      } as BackfillOptions,
+      FLAGS,
+    );
     progress.done(last);
     const seconds = (result.elapsedMs / 1000).toFixed(1);
     if (result.dryRun) {
@@ -95,7 +113,7 @@ export async function backfillCommand(args: string[], io: CommandIO): Promise<nu
       io.stdout.write(
         [
           `dry run: nothing was written.`,
-          `${result.rows.toLocaleString('en-US')} rows in ${result.scopes.toLocaleString('en-US')} conversations would be numbered, in ${result.batches} batches.`,
+          `${count(result.rows, 'row', 'rows')} in ${count(result.scopes, 'conversation', 'conversations')} would be numbered, in ${count(result.batches, 'batch', 'batches')}.`,
           '',
           ...(s.counterTable
             ? ['-- once: create the counter table if missing', `${s.counterTable};`, '']
@@ -112,7 +130,7 @@ export async function backfillCommand(args: string[], io: CommandIO): Promise<nu
       );
     } else {
       io.stdout.write(
-        `backfill done: ${result.rows.toLocaleString('en-US')} rows numbered in ${result.scopes.toLocaleString('en-US')} conversations, ${result.batches} batches, ${seconds} s\n`,
+        `backfill done: ${count(result.rows, 'row', 'rows')} numbered in ${count(result.scopes, 'conversation', 'conversations')}, ${count(result.batches, 'batch', 'batches')}, ${seconds} s\n`,
       );
     }
     return EXIT.ok;

@@ -66,6 +66,11 @@ function fraction(progress: BackfillProgress): number {
 }
 
 function renderCounts(progress: BackfillProgress): string {
-  const n = (value: number) => value.toLocaleString('en-US');
-  return `${n(progress.scopesDone)}/${n(progress.scopesTotal)} conversations · ${n(progress.rowsUpdated)} rows · ${(progress.elapsedMs / 1000).toFixed(1)} s`;
+  const done = progress.scopesDone.toLocaleString('en-US');
+  return `${done}/${count(progress.scopesTotal, 'conversation', 'conversations')} · ${count(progress.rowsUpdated, 'row', 'rows')} · ${(progress.elapsedMs / 1000).toFixed(1)} s`;
+}
+
+/** `1 batch`, `2 batches`, `1,000 rows`: English plurals for the command's output. */
+export function count(n: number, one: string, many: string): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

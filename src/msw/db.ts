@@ -1,10 +1,9 @@
 import { SeqlineError } from '../core/errors';
-import { fnv1a } from '../core/hash';
 import type { Message, MessageRole } from '../core/schemas';
 import type { SequenceAllocator } from '../server/allocator';
 import { createMemoryAllocator } from '../server/memory';
 import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
-import { between, createRandom, type Random } from './random';
+import { defaultReply } from './replyText';
 
 /** How the mock writes the assistant's reply to each user message. */
 export interface ReplyOptions {
@@ -339,22 +338,6 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
 }
 
 // ---------------------------------------------------------------------------
-
-const WORDS =
-  'the order of messages stays stable across refresh retry and reconnect because every message carries a sequence from the server so streamed text lands in its own row'.split(
-    ' ',
-  );
-
-/** Same conversation, sequence and content, same words: for a seed, runs repeat exactly. */
-function defaultReply(seed: number, conversationId: string, message: Message): string {
-  const random: Random = createRandom(
-    fnv1a(`${seed}\0${conversationId}\0${message.sequence}\0${message.content}`),
-  );
-  const count = between(random, 6, 14);
-  const words = Array.from({ length: count }, () => WORDS[between(random, 0, WORDS.length - 1)]!);
-  const quoted = message.content.length > 24 ? `${message.content.slice(0, 24)}…` : message.content;
-  return `Re "${quoted}": ${words.join(' ')}.`;
-}
 
 function assertReply(reply: { chunkSize: number; intervalMs: number }): void {
   if (!Number.isSafeInteger(reply.chunkSize) || reply.chunkSize < 1) {

@@ -308,10 +308,16 @@ function makeStream(
           };
         },
       },
+      // A mock's drops are deliberate and local: tell the client to come back at once
+      // (the SSE retry: field), so a chaos run settles in milliseconds, not after a backoff.
+      retryMs: MOCK_RETRY_MS,
       ...(options.keepAliveMs === undefined ? {} : { keepAliveMs: options.keepAliveMs }),
     });
   });
 }
+
+/** The SSE `retry:` the mock's stream sends: reconnect 10 ms after a drop. */
+const MOCK_RETRY_MS = 10;
 
 const INVALID = Symbol('invalid');
 

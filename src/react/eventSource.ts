@@ -19,6 +19,12 @@ export interface EventSourceLike {
   onopen?: ((event: unknown) => void) | null;
   /** 0 connecting, 1 open, 2 closed. */
   readonly readyState: number;
+  /**
+   * The reconnection time in ms the server asked for with an SSE `retry:`
+   * field, if it sent one. `useMessageStream` waits that long (instead of its
+   * default) before it reconnects. A native `EventSource` applies it itself.
+   */
+  readonly retry?: number;
   close(): void;
 }
 
@@ -41,7 +47,7 @@ export type CreateEventSource = (
 export function createFetchEventSource(options: FetchOptions = {}): CreateEventSource {
   return (url, { lastEventId }) => {
     const controller = new AbortController();
-    const source: EventSourceLike & { readyState: number } = {
+    const source: EventSourceLike & { readyState: number; retry?: number } = {
       onmessage: null,
       onerror: null,
       onopen: null,
@@ -81,7 +87,7 @@ export function createFetchEventSource(options: FetchOptions = {}): CreateEventS
 async function readEvents(
   body: ReadableStream<Uint8Array>,
   cursor: string,
-  source: EventSourceLike,
+  source: EventSourceLike & { retry?: number },
 ): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
@@ -111,6 +117,7 @@ async function readEvents(
       if (field === 'data') data.push(text);
       else if (field === 'id' && !text.includes('\0')) cursor = text;
       else if (field === 'event') name = text;
+      else if (field === 'retry' && /^[0-9]+$/.test(text)) source.retry = Number(text);
     }
   }
 }

@@ -1,6 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { warn } from '../core/warn';
 import { applyStreamEvent, type StreamEvent, StreamEventError } from '../index';
 import { getConversationStore } from './conversationStore';
 import { type CreateEventSource, createFetchEventSource } from './eventSource';
@@ -35,8 +34,10 @@ export interface UseMessageStreamOptions extends FetchOptions {
   fetchMessages?: FetchMessages;
   /**
    * Milliseconds before reconnecting after the stream closes, doubled on each
-   * failure in a row (at most 30 s), reset once an event arrives.
-   * @default 1000
+   * failure in a row (at most 30 s), reset once an event arrives. Without it,
+   * the server's SSE `retry:` field decides, as for an `EventSource`
+   * (`seqline/msw` sends `retry: 10`, so mocked drops heal at once).
+   * @default the server's `retry:`, else 1000
    */
   reconnectDelay?: number;
   /**
@@ -91,7 +92,7 @@ export function useMessageStream(
     let cursor: string | undefined;
     let source: ReturnType<CreateEventSource> | undefined;
     let failures = 0;
-    let highest = 0;
+    let advised: number | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let gapTimer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
@@ -106,25 +107,8 @@ export function useMessageStream(
       let event: StreamEvent;
       try {
         const json: unknown = JSON.parse(data);
-        const before = store.getTimeline();
         const after = store.update((t) => applyStreamEvent(t, json));
         event = json as StreamEvent;
-        if (
-          process.env.NODE_ENV !== 'production' &&
-          event.type === 'message' &&
-          event.message.sequence !== null
-        ) {
-          const isNew =
-            !before.getById(event.message.id) &&
-            !(event.message.clientId && before.get(event.message.clientId));
-          if (isNew && event.message.sequence < highest) {
-            warn(
-              'useMessageStream',
-              `the stream sent new message "${event.message.id}" with sequence ${event.message.sequence} after ${highest}; the server should emit messages in sequence order (it is placed correctly anyway).`,
-            );
-          }
-          highest = Math.max(highest, event.message.sequence);
-        }
         if (after.gaps.length > 0 && gapTimer === undefined)
           gapTimer = setTimeout(fillGaps, opts().gapDelay ?? 50);
       } catch (error) {
@@ -163,7 +147,10 @@ export function useMessageStream(
             { cause: error },
           ),
         );
-        const delay = Math.min((opts().reconnectDelay ?? 1000) * 2 ** failures++, 30_000);
+        // The server's `retry:` advice outlives the connection that carried it.
+        advised = current.retry ?? advised;
+        const base = opts().reconnectDelay ?? advised ?? 1000;
+        const delay = Math.min(base * 2 ** failures++, 30_000);
         timer = setTimeout(connect, delay);
       };
     };

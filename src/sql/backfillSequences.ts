@@ -3,7 +3,8 @@ import { createMysqlBackfill } from './backfill/mysql';
 import { createPostgresBackfill } from './backfill/postgres';
 import { createSqliteBackfill } from './backfill/sqlite';
 import type { BackfillDialect, BackfillPlan, BackfillSession, ScopeRange } from './backfill/types';
-import { DEFAULT_TABLE, parseTableName, type SqlDialectName, type TableName } from './dialect';
+import { checkColumns, OPTION_NAMES, type OptionNames, validate } from './backfill/validate';
+import type { SqlDialectName } from './dialect';
 import type { MysqlClient } from './dialects/mysql';
 import type { PostgresClient } from './dialects/postgres';
 import type { SqliteClient } from './dialects/sqlite';
@@ -167,9 +168,17 @@ export type BackfillOptions =
  * });
  * console.log(`${result.rows} rows numbered in ${result.scopes} conversations`);
  */
-export async function backfillSequences(options: BackfillOptions): Promise<BackfillResult> {
+export function backfillSequences(options: BackfillOptions): Promise<BackfillResult> {
+  return runBackfill(options, OPTION_NAMES);
+}
+
+/** @internal `backfillSequences`, with errors naming options as `names` says (the CLI's flags). */
+export async function runBackfill(
+  options: BackfillOptions,
+  names: OptionNames,
+): Promise<BackfillResult> {
   const started = performance.now();
-  const { plan, batchSize, seed, dryRun } = validate(options);
+  const { plan, batchSize, seed, dryRun } = validate(options, names);
   const dialect = createDialect(options, plan);
   const who = `[seqline] [backfill] [${dialect.name}]`;
 
@@ -211,7 +220,7 @@ export async function backfillSequences(options: BackfillOptions): Promise<Backf
   try {
     await step(
       'reading the table definition',
-      () => checkColumns(dialect, session, plan),
+      () => checkColumns(dialect, session, plan, names),
       'check the connection and permissions',
     );
 
@@ -303,57 +312,6 @@ export async function backfillSequences(options: BackfillOptions): Promise<Backf
 
 // ---------------------------------------------------------------------------
 
-interface Validated {
-  plan: BackfillPlan;
-  batchSize: number;
-  seed: boolean;
-  dryRun: boolean;
-}
-
-/** Everything is checked before any SQL runs: identifiers cannot be bound as parameters. */
-function validate(options: BackfillOptions): Validated {
-  const dialect = (options as { dialect?: unknown } | undefined)?.dialect;
-  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] unknown dialect ${JSON.stringify(dialect)}: use 'postgres', 'mysql' (also MariaDB) or 'sqlite'`,
-    );
-  }
-  const idColumn = column(options.idColumn ?? 'id', 'idColumn', dialect);
-  const orderBy = options.orderBy ?? ['created_at', 'id'];
-  if (!Array.isArray(orderBy) || orderBy.length === 0) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] orderBy must be a non-empty list of column names, e.g. ['created_at', 'id']`,
-    );
-  }
-  const order = orderBy.map((name, i) => column(name, `orderBy[${i}]`, dialect));
-  if (!order.includes(idColumn)) order.push(idColumn);
-
-  const batchSize = options.batchSize ?? 500;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] batchSize must be a positive integer (scopes per batch), got ${String(batchSize)}`,
-    );
-  }
-  const plan: BackfillPlan = {
-    table: tableName(options.table, 'table', dialect),
-    counterTable: tableName(options.counterTable ?? DEFAULT_TABLE, 'counterTable', dialect),
-    scopeColumn: column(options.scopeColumn, 'scopeColumn', dialect),
-    sequenceColumn: column(options.sequenceColumn, 'sequenceColumn', dialect),
-    idColumn,
-    orderBy: order,
-    onlyMissing: options.onlyMissing ?? true,
-  };
-  return {
-    plan,
-    batchSize,
-    seed: options.seedCounters ?? true,
-    dryRun: options.dryRun ?? false,
-  };
-}
-
 function createDialect(options: BackfillOptions, plan: BackfillPlan): BackfillDialect {
   const required: Record<SqlDialectName, string[]> = {
     postgres: ['query'],
@@ -386,71 +344,10 @@ function createDialect(options: BackfillOptions, plan: BackfillPlan): BackfillDi
   }
 }
 
-function tableName(value: unknown, option: string, dialect: SqlDialectName): TableName {
-  try {
-    return parseTableName(value, dialect);
-  } catch (error) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid ${option} ${shown(value)}: use letters, digits and underscores ` +
-        '(not starting with a digit, at most 63), optionally schema-qualified as schema.table',
-      { cause: error },
-    );
-  }
-}
-
-function column(value: unknown, option: string, dialect: SqlDialectName): string {
-  let name: TableName | undefined;
-  try {
-    name = parseTableName(value, dialect);
-  } catch {}
-  if (name === undefined || name.schema !== undefined) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid ${option} ${shown(value)}: a column name is letters, digits and ` +
-        'underscores, not starting with a digit, at most 63',
-    );
-  }
-  return name.table;
-}
-
-async function checkColumns(
-  dialect: BackfillDialect,
-  session: BackfillSession,
-  plan: BackfillPlan,
-): Promise<void> {
-  const row = await session.one(dialect.describe);
-  const shownTable = plan.table.schema
-    ? `${plan.table.schema}.${plan.table.table}`
-    : plan.table.table;
-  if (!row || !truthy(row.exists)) {
-    throw new BackfillError(
-      'MISSING_TABLE',
-      `[seqline] [backfill] [${dialect.name}] table ${shownTable} does not exist; check the table option (and the schema or database you are connected to)`,
-    );
-  }
-  const raw = typeof row.columns === 'string' ? JSON.parse(row.columns) : row.columns;
-  const columns = (raw as string[]).map(String);
-  const normal = (name: string) => (dialect.caseSensitiveColumns ? name : name.toLowerCase());
-  const present = new Set(columns.map(normal));
-  const wanted = [plan.scopeColumn, plan.sequenceColumn, plan.idColumn, ...plan.orderBy];
-  const absent = [...new Set(wanted.filter((name) => !present.has(normal(name))))];
-  if (absent.length > 0) {
-    const hint = absent.includes(plan.sequenceColumn)
-      ? `; add it first (sequenceColumnDDL() prints the ALTER TABLE)`
-      : '';
-    throw new BackfillError(
-      'MISSING_COLUMN',
-      `[seqline] [backfill] [${dialect.name}] table ${shownTable} has no column ${absent.join(', ')} ` +
-        `(it has ${columns.join(', ')})${hint}`,
-    );
-  }
-}
-
 function resume(batchesDone: number): string {
   return batchesDone === 0
     ? 'nothing was written; fix the cause and run it again'
-    : `the ${batchesDone} batch(es) before it are committed and consistent; fix the cause and run the backfill again to resume`;
+    : `${batchesDone === 1 ? 'the batch before it is' : `the ${batchesDone} batches before it are`} committed and consistent; fix the cause and run the backfill again to resume`;
 }
 
 function describeRange(range: ScopeRange): string {
@@ -460,16 +357,8 @@ function describeRange(range: ScopeRange): string {
     : `after ${text(range.lo)} up to ${text(range.hi)}`;
 }
 
-function truthy(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 1n || value === 't';
-}
-
 function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   return message || (typeof code === 'string' ? code : 'unknown error');
-}
-
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value;
 }

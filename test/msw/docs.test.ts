@@ -1,4 +1,8 @@
-/** The examples of docs/msw.md, run as written (imports point at the source). */
+/**
+ * What docs/msw.md promises, checked in more detail than its snippets (which
+ * test/docs runs as written): db.reset, { once: true } overrides, handlers.send
+ * overrides on the same db, db.insert, the standalone factories.
+ */
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -9,7 +9,11 @@ import { HttpResponse, http } from 'msw';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamEventError } from '../../src/index';
 import { createMessageHandlers } from '../../src/msw/index';
-import { getConversationStore, messagesQueryOptions } from '../../src/react/index';
+import {
+  createFetchEventSource,
+  getConversationStore,
+  messagesQueryOptions,
+} from '../../src/react/index';
 import {
   BASE,
   FakeEventSource,
@@ -270,6 +274,30 @@ describe('resume and gaps', () => {
     chat.unmount();
   });
 
+  it('follows the server’s SSE retry: for its next reconnect, unless reconnectDelay is given', async () => {
+    msw.use(seeded('retry', 1));
+    const chat = renderChat('retry', {
+      // No reconnectDelay: the default (1 s) would outlast waitFor's 1 s.
+      stream: { createEventSource: FakeEventSource.create, reconnectDelay: undefined },
+    });
+    await waitFor(() => expect(chat.texts()).toEqual(['m1']));
+    const first = FakeEventSource.opened[0]! as FakeEventSource & { retry?: number };
+    first.retry = 5;
+    act(() => first.drop());
+    await waitFor(() => expect(FakeEventSource.opened).toHaveLength(2), { timeout: 500 });
+    chat.unmount();
+  });
+
+  it('reads the retry: field of the stream (createFetchEventSource)', async () => {
+    const body = 'retry: 25\n\nretry: soon\n\ndata: {}\n\n';
+    const open = createFetchEventSource({ fetch: async () => new Response(body) });
+    const source = open('http://x/stream', { lastEventId: undefined });
+    await new Promise<void>((resolve) => {
+      source.onerror = () => resolve(); // the body ended
+    });
+    expect(source.retry).toBe(25); // a non-number retry: is ignored, as the SSE spec says
+  });
+
   it('the default stream client sends Last-Event-ID over the wire when it resumes', async () => {
     const handlers = createMessageHandlers({
       seed: 9,
@@ -343,44 +371,65 @@ describe('history through the query cache', () => {
 });
 
 describe('development warnings', () => {
-  const backwards = async (conversationId: string) => {
+  /** Sends `events` on the stream after the seeded m1, and returns the rendered texts. */
+  const stream = async (conversationId: string, events: [id: string, sequence: number][]) => {
     msw.use(seeded(conversationId, 1));
     const chat = renderChat(conversationId, {
       stream: { createEventSource: FakeEventSource.create, gapDelay: 10_000 },
     });
     await waitFor(() => expect(chat.texts()).toEqual(['m1']));
-    const at = (sequence: number) => ({
+    const at = (id: string, sequence: number) => ({
       type: 'message',
       message: {
-        id: `s${sequence}`,
+        id,
         conversationId,
         sequence,
         createdAt: '2026-01-01T00:00:00Z',
         role: 'user',
-        content: `s${sequence}`,
+        content: id,
         status: 'complete',
       },
     });
     act(() => {
-      FakeEventSource.opened[0]!.emit(at(4), '1');
-      FakeEventSource.opened[0]!.emit(at(3), '2');
+      events.forEach(([id, sequence], i) => {
+        FakeEventSource.opened[0]!.emit(at(id, sequence), String(i + 1));
+      });
     });
-    expect(chat.texts()).toEqual(['m1', 's3', 's4']);
+    const texts = chat.texts();
     chat.unmount();
+    return texts;
   };
 
-  it('name the source when the stream sends sequences backwards', async () => {
+  it('stay silent when the stream delivers sequences out of order (legal on the wire)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await backwards('warn-dev');
+    const texts = await stream('warn-reorder', [
+      ['s4', 4],
+      ['s3', 3],
+    ]);
+    expect(texts).toEqual(['m1', 's3', 's4']);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('name the source and the fix when the server changes a sequence for the same id', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await stream('warn-dev', [
+      ['s3', 3],
+      ['s3', 5],
+    ]);
     expect(warn).toHaveBeenCalledWith(
-      expect.stringMatching(/^\[seqline\] useMessageStream: .*sequence 3 after 4/),
+      expect.stringMatching(
+        /^\[seqline\] .*"s3" changed sequence from 3 to 5; sequences must never be reassigned/,
+      ),
     );
   });
 
   it('are silent when NODE_ENV is production', async () => {
     vi.stubEnv('NODE_ENV', 'production');
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    await backwards('warn-prod');
+    await stream('warn-prod', [
+      ['s3', 3],
+      ['s3', 5],
+    ]);
     expect(warn).not.toHaveBeenCalled();
   });
 });

@@ -5,15 +5,20 @@
  * with nothing duplicated and nothing lost.
  */
 import { act, waitFor } from '@testing-library/react';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type ChaosOptions, createMessageHandlers } from '../../src/msw/index';
 import { newQueryClient, renderChat, setupMsw } from './harness';
 
 const msw = setupMsw();
 
+// Every development warning is recorded: the shipped mock's chaos is legal on the
+// wire (reordering, duplicates, drops, stale pages), so none may fire.
+const warnings: string[] = [];
 beforeAll(() => {
-  // Out-of-order delivery and stale pages make the dev warnings speak by design.
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation((...args) => void warnings.push(args.join(' ')));
+});
+beforeEach(() => {
+  warnings.length = 0;
 });
 afterAll(() => vi.restoreAllMocks());
 
@@ -28,7 +33,7 @@ const cases: [string, ChaosOptions | true][] = [
 ];
 
 describe.each(cases)('chaos: %s', (name, chaos) => {
-  it('converges on the server truth with no duplicate and no loss', async () => {
+  it('converges on the server truth with no duplicate, no loss and no dev warning', async () => {
     const conversationId = `chaos-${name}`;
     const handlers = createMessageHandlers({
       seed: 7,
@@ -62,6 +67,7 @@ describe.each(cases)('chaos: %s', (name, chaos) => {
     );
     expect(new Set(chat.ids()).size).toBe(17);
     expect(truth().every((m) => m.status === 'complete')).toBe(true);
+    expect(warnings).toEqual([]);
     chat.unmount();
   }, 30_000);
 });

@@ -36,6 +36,10 @@ describe('progress rendering', () => {
     expect(renderLine(p)).toBe(
       'backfill: 60% 6,000/10,000 conversations · 600,000 rows · 12.3 s (batch 3)',
     );
+    // One of each is singular.
+    expect(renderLine({ ...p, scopesDone: 1, scopesTotal: 1, rowsUpdated: 1 })).toBe(
+      'backfill: 100% 1/1 conversation · 1 row · 12.3 s (batch 3)',
+    );
     // Scopes created by live writes during the run never push it past 100%.
     expect(renderBar({ ...p, scopesDone: 10_050 }, 10)).toMatch(
       /^\[██████████\] 100% 10,050\/10,000/,
@@ -79,7 +83,10 @@ describe.runIf(online)('seqline backfill (CLI against PostgreSQL)', () => {
     ],
     [[...base, '--tabel', 'x'], /Unknown option '--tabel'/],
     [[...base, '--batch-size', '0'], /--batch-size must be a positive integer/],
-    [[...base, '--scope-column', 'x;drop'], /invalid scopeColumn "x;drop"/],
+    // Errors name the flag that was typed, not the API option behind it.
+    [[...base, '--scope-column', 'x;drop'], /invalid --scope-column "x;drop"/],
+    [[...base, '--order-by', 'created_at,x;drop'], /invalid --order-by "x;drop"/],
+    [[...base, '--counter-table', '1x'], /invalid --counter-table "1x"/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('bad arguments %j exit 2 with a clear message', async (args, message) => {
     const { code, stderr } = await run(args as string[]);
@@ -101,6 +108,12 @@ describe.runIf(online)('seqline backfill (CLI against PostgreSQL)', () => {
     );
   });
 
+  it('a missing table exits 1 and points at --table', async () => {
+    const { code, stderr } = await run([...base.slice(0, 5), '--table', `${table}_nope`]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/table \S+_nope does not exist; check --table \(/);
+  });
+
   it('a missing column exits 1, names it and writes nothing', async () => {
     const { code, stderr } = await run([...base, '--order-by', 'sent_at,id']);
     expect(code).toBe(1);
@@ -114,7 +127,7 @@ describe.runIf(online)('seqline backfill (CLI against PostgreSQL)', () => {
   it('--dry-run prints the SQL and the counts, writes nothing', async () => {
     const { code, stdout } = await run([...base, '--dry-run']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/40 rows in 5 conversations would be numbered, in 1 batches/);
+    expect(stdout).toMatch(/40 rows in 5 conversations would be numbered, in 1 batch\./);
     expect(stdout).toMatch(
       /row_number\(\) OVER \(PARTITION BY t\."conversation_id" ORDER BY t\."created_at", t\."id"\)/,
     );

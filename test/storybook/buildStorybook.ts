@@ -27,7 +27,15 @@ export default async function setup(project: TestProject) {
   if (isStale()) {
     const build = spawnSync(
       process.execPath,
-      [join(root, 'node_modules/storybook/dist/bin/dispatcher.js'), 'build', '--quiet', '-o', out],
+      [
+        join(root, 'node_modules/storybook/dist/bin/dispatcher.js'),
+        'build',
+        '--quiet',
+        '--loglevel',
+        'warn',
+        '-o',
+        out,
+      ],
       { cwd: root, stdio: 'inherit', env: { ...process.env, STORYBOOK_DISABLE_TELEMETRY: '1' } },
     );
     if (build.status !== 0) throw new Error(`storybook build failed (exit ${build.status})`);

@@ -8,16 +8,16 @@
  * - `--bus memory|redis|postgres` / `DEMO_BUS`: what carries stream events
  *   between instances. Default `memory` for one instance; for several,
  *   `redis` when `REDIS_URL` is set, else `postgres` (LISTEN/NOTIFY).
+ * - `PORT` (default 3000; the next free one if taken), `HOST` (default 127.0.0.1)
+ * - `--reset`: start from an empty SQLite database (deletes the demo's file)
  *
  * Environment:
- * - `PORT` (default 3000; the next free one if taken), `HOST` (default 127.0.0.1)
  * - `DATABASE_URL`: `postgres://…` or `mysql://…`; default SQLite in `DATA_DIR`
- *   (default `<tmp>/seqline-chat-demo`)
+ *   (default: the user's cache directory, see ./dataDir.ts; printed at start)
  * - `REDIS_URL`: allocate sequences in Redis, re-seeded from the database's MAX
  * - `TOKEN_DELAY_MS` (default 45): average delay between assistant tokens
  * - `ON_RESTART`: `resume` (default) or `fail` replies a previous run left unfinished
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import type { MessageBus, SequenceAllocator } from 'seqline/server';
 import { createPostgresBus } from 'seqline/sql';
 import { type InstanceMessage, runCluster } from './cluster';
 import { createChatServer } from './createChatServer';
+import { demoDataDir, resetSqliteFile } from './dataDir';
 import { createPostgresReplyLease } from './replyLease';
 import { createMysqlStore } from './stores/mysql';
 import { createPostgresStore } from './stores/postgres';
@@ -41,15 +42,24 @@ const staticDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const instanceName = env.DEMO_INSTANCE;
 const url = env.DATABASE_URL ?? '';
 const onPostgres = /^postgres(ql)?:\/\//.test(url);
-let flags: { instances?: string | undefined; bus?: string | undefined };
+let flags: {
+  instances?: string | undefined;
+  bus?: string | undefined;
+  reset?: boolean | undefined;
+};
 try {
   flags = parseArgs({
     args: process.argv.slice(2),
-    options: { instances: { type: 'string' }, bus: { type: 'string' } },
+    options: { instances: { type: 'string' }, bus: { type: 'string' }, reset: { type: 'boolean' } },
   }).values;
 } catch (error) {
   refuse(
-    `${(error as Error).message}\nUsage: npm run demo -- [--instances N] [--bus memory|redis|postgres]`,
+    `${(error as Error).message}\nUsage: npm run demo -- [--reset] [--instances N] [--bus memory|redis|postgres]`,
+  );
+}
+if (flags.reset && url) {
+  refuse(
+    '--reset forgets the SQLite default only; with DATABASE_URL, drop the seqline_demo_* tables yourself.',
   );
 }
 const instancesText = instanceName ? '1' : (flags.instances ?? env.DEMO_INSTANCES ?? '1');
@@ -127,10 +137,9 @@ async function runOne(): Promise<void> {
   else if (url) {
     refuse(`DATABASE_URL must start with postgres:// or mysql://, got ${url.split(':')[0]}:`);
   } else {
-    store = createSqliteStore({
-      file: join(env.DATA_DIR ?? join(tmpdir(), 'seqline-chat-demo'), 'chat.db'),
-      ...withAllocator,
-    });
+    const file = join(demoDataDir(), 'chat.db');
+    if (flags.reset) resetSqliteFile(file);
+    store = createSqliteStore({ file, ...withAllocator });
   }
 
   // A shared bus means other instances may share this database: claim each reply before streaming it.
@@ -185,7 +194,7 @@ async function runOne(): Promise<void> {
   } else {
     console.log(`
   seqline chat demo
-  storage:    ${store.engine} ${store.location}
+  storage:    ${store.engine} ${store.location}${store.engine === 'sqlite' ? '\n              (yours alone; npm run demo -- --reset starts it over)' : ''}
   bus:        ${busName}
   sequences:  ${allocatorName}
 

@@ -1,9 +1,8 @@
 /**
- * A jsdom window installed as the globals React DOM needs, for benchmarks
- * that render in Node. Call it after setting `NODE_ENV` and before importing
- * React, so React picks the build that matches.
+ * Installs a jsdom window as the globals React DOM needs, for the benchmarks
+ * that render (they run in plain Node, not in vitest's jsdom environment).
  */
-export async function installDom(): Promise<void> {
+export async function installJsdom(): Promise<void> {
   // jsdom ships no types and @types/jsdom is not installed: type the one constructor used.
   const { JSDOM } = (await import('jsdom' as string)) as {
     JSDOM: new (html: string) => { window: Window };
