@@ -7,6 +7,7 @@ import {
   clientIdConflict,
   type MessageStore,
   sameMessage,
+  turnMessages,
   type ValidAppend,
   validateAppend,
   validateHistoryQuery,
@@ -56,28 +57,10 @@ export function createMemoryMessageStore(options: MemoryMessageStoreOptions = {}
   };
 
   const write = async (input: ValidAppend): Promise<AppendResult> => {
-    const { first, last } = await allocator.nextRange(input.conversationId, input.reply ? 2 : 1);
-    const message: Message = {
-      id: createId(),
-      conversationId: input.conversationId,
-      sequence: first,
-      createdAt: input.createdAt,
-      ...(input.clientId === null ? {} : { clientId: input.clientId }),
-      role: input.role,
-      content: input.content,
-      status: 'complete',
-    };
+    const range = await allocator.nextRange(input.conversationId, input.reply ? 2 : 1);
+    const { message, reply } = turnMessages(input, range, createId);
     store(message);
-    if (!input.reply) return { message, created: true };
-    const reply: Message = {
-      id: createId(),
-      conversationId: input.conversationId,
-      sequence: last,
-      createdAt: input.createdAt,
-      role: 'assistant',
-      content: '',
-      status: 'pending',
-    };
+    if (!reply) return { message, created: true };
     store(reply);
     return { message, reply, created: true };
   };

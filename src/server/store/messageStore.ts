@@ -157,3 +157,35 @@ export function clientIdConflict(input: ValidAppend): MessageStoreError {
     `[seqline] [store] clientId "${input.clientId}" was already used for a different message in "${input.conversationId}"; generate a new clientId for new content`,
   );
 }
+
+/**
+ * The rows an append writes, given the sequences it reserved: the message
+ * (`first`) and, when asked for, the empty pending reply (`last`).
+ */
+export function turnMessages(
+  input: ValidAppend,
+  { first, last }: { first: number; last: number },
+  createId: () => string,
+): { message: Message; reply?: Message } {
+  const message: Message = {
+    id: createId(),
+    conversationId: input.conversationId,
+    sequence: first,
+    createdAt: input.createdAt,
+    ...(input.clientId === null ? {} : { clientId: input.clientId }),
+    role: input.role,
+    content: input.content,
+    status: 'complete',
+  };
+  if (!input.reply) return { message };
+  const reply: Message = {
+    id: createId(),
+    conversationId: input.conversationId,
+    sequence: last,
+    createdAt: input.createdAt,
+    role: 'assistant',
+    content: '',
+    status: 'pending',
+  };
+  return { message, reply };
+}

@@ -6,12 +6,17 @@ import {
   type MessageStore,
   MessageStoreError,
   sameMessage,
+  turnMessages,
   type ValidAppend,
   validateAppend,
   validateHistoryQuery,
 } from '../../server/store/messageStore';
-import { createSqlAllocator, type SqlAllocator } from '../createSqlAllocator';
-import { DEFAULT_TABLE, parseTableName, quoteTableName } from '../dialect';
+import {
+  createSqlAllocator,
+  type SqlAllocator,
+  type SqlAllocatorOptions,
+} from '../createSqlAllocator';
+import { DEFAULT_TABLE, parseTableName, quoteTableName, type SqlDialectName } from '../dialect';
 import { type MysqlPool, mysqlStoreDialect } from './mysql';
 import { type PostgresPool, postgresStoreDialect } from './postgres';
 import { type SqliteDatabase, sqliteStoreDialect } from './sqlite';
@@ -90,34 +95,27 @@ export function createSqlMessageStore(options: SqlMessageStoreOptions): SqlMessa
     options.dialect ?? 'postgres',
   );
   const counterTable = options.counterTable ?? DEFAULT_TABLE;
+  const allocatorFor = (dialect: SqlDialectName, client: unknown) =>
+    createSqlAllocator({ dialect, client, table: counterTable } as SqlAllocatorOptions);
   switch (options.dialect) {
-    case 'postgres': {
-      const allocator = createSqlAllocator({
-        dialect: 'postgres',
-        client: options.client,
-        table: counterTable,
-      });
-      const quoted = quoteTableName(name, '"');
-      return build(postgresStoreDialect(options.client, name.table), quoted, allocator);
-    }
-    case 'mysql': {
-      const allocator = createSqlAllocator({
-        dialect: 'mysql',
-        client: options.client,
-        table: counterTable,
-      });
-      const quoted = quoteTableName(name, '`');
-      return build(mysqlStoreDialect(options.client, name.table), quoted, allocator);
-    }
-    case 'sqlite': {
-      const allocator = createSqlAllocator({
-        dialect: 'sqlite',
-        client: options.client,
-        table: counterTable,
-      });
-      const quoted = quoteTableName(name, '"');
-      return build(sqliteStoreDialect(options.client, name.table), quoted, allocator);
-    }
+    case 'postgres':
+      return build(
+        postgresStoreDialect(options.client, name.table),
+        quoteTableName(name, '"'),
+        allocatorFor('postgres', options.client),
+      );
+    case 'mysql':
+      return build(
+        mysqlStoreDialect(options.client, name.table),
+        quoteTableName(name, '`'),
+        allocatorFor('mysql', options.client),
+      );
+    case 'sqlite':
+      return build(
+        sqliteStoreDialect(options.client, name.table),
+        quoteTableName(name, '"'),
+        allocatorFor('sqlite', options.client),
+      );
     default:
       throw new MessageStoreError(
         'INVALID_CONFIG',
@@ -169,30 +167,12 @@ function build<Tx>(
 
   const insert = async (input: ValidAppend): Promise<AppendResult> =>
     dialect.transaction(async (tx) => {
-      const { first, last } = await allocator.nextRange(input.conversationId, input.reply ? 2 : 1, {
+      const range = await allocator.nextRange(input.conversationId, input.reply ? 2 : 1, {
         client: dialect.allocatorClient(tx) as never,
       });
-      const message: Message = {
-        id: randomUUID(),
-        conversationId: input.conversationId,
-        sequence: first,
-        createdAt: input.createdAt,
-        ...(input.clientId === null ? {} : { clientId: input.clientId }),
-        role: input.role,
-        content: input.content,
-        status: 'complete',
-      };
+      const { message, reply } = turnMessages(input, range, randomUUID);
       await dialect.run(insertSql, rowValues(message), tx);
-      if (!input.reply) return { message, created: true };
-      const reply: Message = {
-        id: randomUUID(),
-        conversationId: input.conversationId,
-        sequence: last,
-        createdAt: input.createdAt,
-        role: 'assistant',
-        content: '',
-        status: 'pending',
-      };
+      if (!reply) return { message, created: true };
       await dialect.run(insertSql, rowValues(reply), tx);
       return { message, reply, created: true };
     });
