@@ -121,9 +121,8 @@ export function useSendMessage(
     mutationKey,
     // Runs this conversation's sends one at a time, in the order they were made.
     scope: { id: `seqline:send:${conversationId}` },
+    // Offline (TanStack Query's onlineManager), sends wait, in order, and go when back online.
     ...sendRetry(options.retry),
-    // Every send is retried with its own policy, whether or not the browser says it is online.
-    networkMode: 'always',
     mutationFn: (params) => {
       // Discarded while it waited for the messages before it: never sent.
       if (!store.getTimeline().get(params.clientId)) throw new DiscardedSend();

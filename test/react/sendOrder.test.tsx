@@ -3,6 +3,7 @@
  * were sent — whatever the latency, a slow first request, a transient or a
  * permanent failure, or a reload in the middle of a burst.
  */
+import { onlineManager } from '@tanstack/react-query';
 import { act, waitFor } from '@testing-library/react';
 import { delay, HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -177,6 +178,45 @@ describe('failures in the middle of a burst', () => {
     );
     expect(chat.rows()[18]).toBe(failedRow);
     expect(chat.sender().error).toBeNull();
+    chat.unmount();
+  });
+});
+
+describe('offline', () => {
+  it('sends wait while offline, pending, and leave in send order when back online', async () => {
+    const handlers = createMessageHandlers({ seed: 10, reply: false });
+    msw.server.use(...handlers);
+    const posts: string[] = [];
+    const listener = ({ request }: { request: Request }) => {
+      if (request.method === 'POST') posts.push(request.url);
+    };
+    msw.server.events.on('request:start', listener);
+    const chat = renderChat('offline');
+    onlineManager.setOnline(false);
+    try {
+      act(() => {
+        for (const text of ['a', 'b', 'c']) chat.send(text);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(posts).toHaveLength(0);
+      expect(chat.rows().map((row) => row.dataset.status)).toEqual([
+        'pending',
+        'pending',
+        'pending',
+      ]);
+      expect(chat.sender().isPending).toBe(true);
+    } finally {
+      act(() => onlineManager.setOnline(true));
+    }
+    await waitFor(() => expect(storedUserContents(handlers, 'offline')).toEqual(['a', 'b', 'c']));
+    await waitFor(() =>
+      expect(chat.rows().map((row) => row.dataset.status)).toEqual([
+        'complete',
+        'complete',
+        'complete',
+      ]),
+    );
+    msw.server.events.removeListener('request:start', listener);
     chat.unmount();
   });
 });
