@@ -192,6 +192,37 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
     }
   };
 
+  /**
+   * Joins `sub` to its conversation. The client's cursor is untrusted: it
+   * only chooses what this subscriber replays, clamped to the stream's head,
+   * and never where the shared reader reads (which starts at the head), so a
+   * forged future cursor cannot make the reader skip entries for others.
+   */
+  const start = async (key: string, conversation: Conversation, sub: Subscriber) => {
+    const head = await streamHead(key);
+    if (conversation.position === undefined) {
+      if (conversations.get(key) !== conversation) return;
+      conversation.position = head;
+      interrupt();
+    }
+    if (compareIds(sub.position, head) > 0) sub.position = head;
+    if (sub.active) await replay(key, sub);
+  };
+
+  /** The id of the last entry of `key` (`0-0` when it has none). */
+  const streamHead = async (key: string): Promise<string> => {
+    for (let failures = 0; ; failures++) {
+      try {
+        const reply = await command(['XREVRANGE', key, '+', '-', 'COUNT', '1']);
+        const last = Array.isArray(reply) ? (reply[0] as [unknown] | undefined) : undefined;
+        return last ? String(last[0]) : '0-0';
+      } catch (error) {
+        if (closed || failures >= 5) throw error;
+        await sleep(Math.min(1000, 50 * 2 ** failures));
+      }
+    }
+  };
+
   const loop = async () => {
     await readerReady.catch(() => {});
     let failures = 0;
@@ -205,8 +236,21 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
       }
       try {
         readerId ??= String(await read(['CLIENT', 'ID']).catch(() => ''));
-        const keys = [...conversations.keys()];
-        const ids = keys.map((key) => conversations.get(key)!.position);
+        // A conversation joins the shared read only once its head is known (see `start`).
+        const keys: string[] = [];
+        const ids: string[] = [];
+        for (const [key, conversation] of conversations) {
+          if (conversation.position === undefined) continue;
+          keys.push(key);
+          ids.push(conversation.position);
+        }
+        if (keys.length === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
         const reply = await read([
           'XREAD',
           'COUNT',
@@ -292,31 +336,31 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
       };
       let conversation = conversations.get(key);
       if (!conversation) {
-        // The reader starts this key at the subscriber's cursor, so it replays as it reads.
-        conversation = { position: sub.position, subs: new Set([sub]) };
+        conversation = { position: undefined, subs: new Set() };
         conversations.set(key, conversation);
         looping ??= loop();
-        interrupt();
-      } else {
-        conversation.subs.add(sub);
-        if (compareIds(sub.position, conversation.position) < 0) {
-          // Joined (buffering) before the XRANGE, so an entry is in one or the other, never in neither.
-          sub.buffer = [];
-          replay(key, sub)
-            .catch((error) => {
-              onError(
-                wrap(`replaying ${key} failed; the subscriber catches up from the database`, error),
-              );
-              sub.sink.resync?.();
-            })
-            .finally(() => {
-              const buffered = sub.buffer ?? [];
-              sub.buffer = undefined;
-              for (const entry of buffered) if (sub.active) deliver(sub, entry);
-            });
-        }
       }
+      // Buffering from the start: an entry is in the replay or in the buffer, never in neither.
+      sub.buffer = [];
+      conversation.subs.add(sub);
       const joined = conversation;
+      start(key, joined, sub)
+        .catch((error) => {
+          onError(
+            wrap(`replaying ${key} failed; the subscriber catches up from the database`, error),
+          );
+          // Without a head, read from the start: late entries are filtered per subscriber, none skipped.
+          if (joined.position === undefined && conversations.get(key) === joined) {
+            joined.position = '0-0';
+            interrupt();
+          }
+          sub.sink.resync?.();
+        })
+        .finally(() => {
+          const buffered = sub.buffer ?? [];
+          sub.buffer = undefined;
+          for (const entry of buffered) if (sub.active) deliver(sub, entry);
+        });
       return () => {
         sub.active = false;
         joined.subs.delete(sub);
@@ -354,8 +398,8 @@ interface Subscriber {
 }
 
 interface Conversation {
-  /** Last entry id the reader has read for this key. */
-  position: string;
+  /** Last entry id the reader has read for this key; `undefined` until its head is known. */
+  position: string | undefined;
   subs: Set<Subscriber>;
 }
 
