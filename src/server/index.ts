@@ -19,8 +19,8 @@ export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
 export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
 export { createEventLog, createStreamHub } from './stream/eventLog';
-export type { NodeRequestLike, NodeResponseLike } from './stream/node';
-export { sendResponse, toNodeHandler } from './stream/node';
+export type { NodeHandlerOptions, NodeRequestLike, NodeResponseLike } from './stream/node';
+export { DEFAULT_MAX_BODY_BYTES, sendResponse, toNodeHandler } from './stream/node';
 export type { SseStreamOptions } from './stream/sse';
 export {
   createSseResponse,
