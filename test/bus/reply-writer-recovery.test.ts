@@ -12,19 +12,13 @@ import {
   createMemoryBus,
   createReplyWriter,
   finishAbandonedReplies,
+  type LoadSnapshot,
   MessageBusError,
   type ReplyUpdate,
 } from '../../src/server/index';
+import { pendingReply } from '../support/bus';
 
-const reply: Message = {
-  id: 'm2',
-  conversationId: 'c1',
-  sequence: 2,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  role: 'assistant',
-  content: '',
-  status: 'pending',
-};
+const reply = pendingReply;
 const TOKENS = Array.from({ length: 30 }, (_, i) => `t${i} `);
 const TEXT = TOKENS.join('');
 
@@ -55,7 +49,7 @@ function flakyDatabase(when: (update: ReplyUpdate, call: number) => boolean, fai
 }
 
 /** A subscriber through createConversationStream, folding what it gets into a timeline. */
-function subscriber(bus: ReturnType<typeof createMemoryBus>, load: () => Promise<Message[]>) {
+function subscriber(bus: ReturnType<typeof createMemoryBus>, load: LoadSnapshot) {
   let timeline = createTimeline('c1');
   const stop = createConversationStream({
     bus,

@@ -14,18 +14,11 @@ import {
   createReplyWriter,
   type MessageBus,
 } from '../../src/server';
+import { pendingReply } from '../support/bus';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres';
 
 const PORT = 17432;
-const reply: Message = {
-  id: 'm2',
-  conversationId: 'c1',
-  sequence: 2,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  role: 'assistant',
-  content: '',
-  status: 'pending',
-};
+const reply = pendingReply;
 
 describe('createReplyWriter across a Postgres crash and restart', () => {
   let server: PrivatePostgres;

@@ -7,9 +7,9 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reachable } from './services';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -52,7 +52,7 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
         { uid, gid, stdio: 'ignore' },
       );
       const until = Date.now() + 20_000;
-      while (!(await accepts(port))) {
+      while (!(await reachable('127.0.0.1', port))) {
         if (Date.now() > until) throw new Error(`private postgres on ${port} did not start`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -65,7 +65,8 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
       running.kill('SIGKILL');
       await exited;
       // Orphaned backends hold the shared memory until they exit: wait for the port to free.
-      while (await accepts(port)) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (await reachable('127.0.0.1', port))
+        await new Promise((resolve) => setTimeout(resolve, 50));
     },
     async close() {
       await server.kill();
@@ -74,18 +75,4 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   };
   await server.start();
   return server;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.connect(port, '127.0.0.1');
-  });
 }
