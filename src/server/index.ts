@@ -27,6 +27,7 @@ export type { SseStreamOptions } from './stream/sse';
 export {
   createSseResponse,
   createSseStream,
+  DEFAULT_MAX_BUFFERED_BYTES,
   formatSseEvent,
   readLastEventId,
   SSE_HEADERS,
