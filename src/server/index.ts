@@ -1,5 +1,10 @@
 export type { AllocateOptions, SequenceAllocator, SequenceRange } from './allocator';
-export { assertValidCount, assertValidScope, MAX_SCOPE_BYTES } from './allocator';
+export {
+  assertValidCount,
+  assertValidScope,
+  MAX_SCOPE_BYTES,
+  MAX_SEQUENCE,
+} from './allocator';
 export type { FinishAbandonedRepliesOptions } from './bus/abandonedReplies';
 export { finishAbandonedReplies } from './bus/abandonedReplies';
 export type {
