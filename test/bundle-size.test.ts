@@ -20,8 +20,12 @@ import { describe, expect, it } from 'vitest';
 
 /** The target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
-/** The ratchet: today's size (9,953 B) plus ~1% room. Lower it as the code shrinks. */
-const BUDGET = 10_050;
+/**
+ * The ratchet: 9,953 B plus ~1% room, raised to 10,100 B for what hostile input
+ * costs (measured 10,100 B): the depth bound on a message's extra fields (+78 B)
+ * and bounded, binary-searched waiting deltas (+69 B). Lower it as the code shrinks.
+ */
+const BUDGET = 10_100;
 /**
  * The same with zod bundled: 16,916 B with zod/mini (102.6 kB with classic
  * zod, whose chainable API and English locale a client would ship). A zod
