@@ -24,7 +24,15 @@ export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './inse
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
-export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
+export type {
+  EventLog,
+  EventLogOptions,
+  SseEntry,
+  SseSink,
+  SseSource,
+  StreamHub,
+  StreamHubOptions,
+} from './stream/eventLog';
 export { createEventLog, createStreamHub } from './stream/eventLog';
 export type { NodeHandlerOptions, NodeRequestLike, NodeResponseLike } from './stream/node';
 export { DEFAULT_MAX_BODY_BYTES, sendResponse, toNodeHandler } from './stream/node';

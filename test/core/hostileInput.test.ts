@@ -13,16 +13,9 @@ import {
   parseMessage,
   ValidationError,
 } from '../../src/index';
+import { pendingReply } from '../support/bus';
 
-const message: Message = {
-  id: 'm2',
-  conversationId: 'c1',
-  sequence: 2,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  role: 'assistant',
-  content: '',
-  status: 'streaming',
-};
+const message: Message = { ...pendingReply, status: 'streaming' };
 
 function nested(depth: number): Record<string, unknown> {
   const root: Record<string, unknown> = {};
