@@ -21,11 +21,13 @@ import { describe, expect, it } from 'vitest';
 /** The target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
 /**
- * The ratchet: 9,953 B plus ~1% room, raised to 10,100 B for what hostile input
- * costs (measured 10,100 B): the depth bound on a message's extra fields (+78 B)
- * and bounded, binary-searched waiting deltas (+69 B). Lower it as the code shrinks.
+ * The ratchet: 9,953 B plus ~1% room, raised to 10,260 B for what hostile input
+ * and long sessions cost (measured 10,259 B): the depth bound on a message's
+ * extra fields (+78 B), bounded, binary-searched waiting deltas (+69 B) and the
+ * release of idle conversation stores after gcTime (+159 B). Lower it as the
+ * code shrinks.
  */
-const BUDGET = 10_100;
+const BUDGET = 10_260;
 /**
  * The same with zod bundled: 16,916 B with zod/mini (102.6 kB with classic
  * zod, whose chainable API and English locale a client would ship). A zod

@@ -197,10 +197,8 @@ function createConversationStore(
     }
   });
   function releaseLater() {
-    const gcTime =
-      queryClient.getQueryDefaults(queryKey).gcTime ??
-      queryClient.getDefaultOptions().queries?.gcTime ??
-      DEFAULT_GC_TIME;
+    // The history query's gcTime: its own defaults over the client's, else TanStack Query's 5 minutes.
+    const gcTime = queryClient.defaultQueryOptions({ queryKey }).gcTime ?? 300_000;
     if (gcTime === Number.POSITIVE_INFINITY) return;
     releaseTimer = setTimeout(() => {
       if (holders > 0) return;
@@ -214,9 +212,6 @@ function createConversationStore(
   releaseLater();
   return store;
 }
-
-/** TanStack Query's default `gcTime`. */
-const DEFAULT_GC_TIME = 5 * 60 * 1000;
 
 function gapId(gap: SequenceGap): string {
   return `${gap.from}-${gap.to}`;

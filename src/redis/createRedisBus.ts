@@ -245,6 +245,8 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
           ids.push(conversation.position);
         }
         if (keys.length === 0) {
+          // close() may have run during CLIENT ID, when there was no `wake` to call yet.
+          if (closed) return;
           await new Promise<void>((resolve) => {
             wake = resolve;
           });
