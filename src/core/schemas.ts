@@ -47,25 +47,34 @@ const orAbsent = (schema: z.ZodMiniType<string, unknown>) =>
     z.transform((value: string | null) => value ?? undefined),
   );
 
+/** At most 64 levels of objects; recursion stops there, so neither depth nor a cycle can overflow the stack. */
+const shallow = (value: unknown, depth: number): boolean =>
+  value === null ||
+  typeof value !== 'object' ||
+  (depth < 64 && Object.values(value).every((child) => shallow(child, depth + 1)));
+
 /**
  * A chat message as the server stores it. Fields seqline does not know
  * (attachments, metadata, …) are kept as they are.
  */
-export const messageSchema = z.looseObject(
-  {
-    id: nonEmpty('the server id; convert numeric ids with String(id)'),
-    conversationId: nonEmpty('the conversation this message belongs to'),
-    sequence: z.nullable(sequenceSchema),
-    createdAt: timestampSchema,
-    // null as well as absent (SQL rows carry NULL for messages no client sent), read as absent.
-    clientId: z.optional(orAbsent(nonEmpty('the id the client generated when sending'))),
-    role: messageRoleSchema,
-    content: z.string({ error: 'must be a string' }),
-    status: messageStatusSchema,
-    error: z.optional(orAbsent(z.string({ error: 'must be a string (why the message failed)' }))),
-  },
-  { error: 'must be an object (a message)' },
-);
+export const messageSchema = z
+  .looseObject(
+    {
+      id: nonEmpty('the server id; convert numeric ids with String(id)'),
+      conversationId: nonEmpty('the conversation this message belongs to'),
+      sequence: z.nullable(sequenceSchema),
+      createdAt: timestampSchema,
+      // null as well as absent (SQL rows carry NULL for messages no client sent), read as absent.
+      clientId: z.optional(orAbsent(nonEmpty('the id the client generated when sending'))),
+      role: messageRoleSchema,
+      content: z.string({ error: 'must be a string' }),
+      status: messageStatusSchema,
+      error: z.optional(orAbsent(z.string({ error: 'must be a string (why the message failed)' }))),
+    },
+    { error: 'must be an object (a message)' },
+  )
+  // JSON.stringify of a 5,000-deep extra field throws a RangeError: refuse it here, typed.
+  .check(z.refine((message) => shallow(message, 0), 'must nest at most 64 levels deep'));
 
 /** Upsert a full message snapshot. */
 export const messageEventSchema = z.object({

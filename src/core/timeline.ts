@@ -23,6 +23,7 @@ import {
   parseWith,
   type StatusEvent,
 } from './schemas';
+import { addWaitingDelta } from './waitingDeltas';
 import { warn } from './warn';
 
 /** An inclusive range of sequences the timeline has not seen, e.g. `{ from: 4, to: 6 }`. */
@@ -536,14 +537,16 @@ class Change {
    */
   private settle(messageId: string, arriving?: Waiting): void {
     const stored = this.waiting.get(messageId);
-    if (stored && arriving && isWaitingAlready(stored, arriving)) arriving = undefined;
-    const waiting =
-      stored && arriving
-        ? {
-            deltas: [...stored.deltas, ...arriving.deltas],
-            status: arriving.status ?? stored.status,
-          }
-        : (arriving ?? stored);
+    let waiting = stored;
+    if (arriving) {
+      let deltas = stored?.deltas ?? [];
+      for (const delta of arriving.deltas) deltas = addWaitingDelta(deltas, delta);
+      const status = arriving.status ?? stored?.status;
+      // A replayed event that is already waiting changes nothing.
+      if (stored && deltas === stored.deltas && sameStatus(status, stored.status))
+        arriving = undefined;
+      else waiting = status ? { deltas, status } : { deltas };
+    }
     if (!waiting) return;
     const key = this.keyById.get(messageId) ?? messageId;
     const message = this.entries.get(key);
@@ -553,7 +556,8 @@ class Change {
     }
 
     let { content, status, error } = message;
-    const deltas = waiting.deltas.length > 1 ? [...waiting.deltas].sort(byOffset) : waiting.deltas;
+    // Kept sorted by offset (addWaitingDelta).
+    const { deltas } = waiting;
     let applied = 0;
     for (const delta of deltas) {
       // Sorted by offset: once one is ahead of the content, so are the rest.
@@ -572,11 +576,12 @@ class Change {
     if (!arriving && applied === 0 && !waiting.status) return;
 
     const rest = applied === 0 ? deltas : deltas.slice(applied);
+    // Both sorted by offset, so one linear pass compares them.
     const unchanged =
       stored !== undefined &&
       stored.status === undefined &&
       rest.length === stored.deltas.length &&
-      rest.every((delta) => stored.deltas.includes(delta));
+      rest.every((delta, i) => delta === stored.deltas[i]);
     // When nothing left the waiting list, keep the stored entry itself, so the timeline stays the same value.
     if (!unchanged && rest.length > 0) this.waiting = this.waiting.set(messageId, { deltas: rest });
     else if (!unchanged && stored) this.waiting = this.waiting.delete(messageId);
@@ -796,19 +801,9 @@ function sameSortFields(a: TimelineMessage, b: TimelineMessage): boolean {
   );
 }
 
-/** A replayed event that is already waiting changes nothing. */
-function isWaitingAlready(stored: Waiting, arriving: Waiting): boolean {
-  const { status } = arriving;
-  if (status && (stored.status?.status !== status.status || stored.status.error !== status.error)) {
-    return false;
-  }
-  return arriving.deltas.every((delta) =>
-    stored.deltas.some((other) => other.offset === delta.offset && other.text === delta.text),
-  );
-}
-
-function byOffset(a: DeltaEvent, b: DeltaEvent): number {
-  return a.offset - b.offset;
+/** The same status change (or both none). */
+function sameStatus(a: StatusEvent | undefined, b: StatusEvent | undefined): boolean {
+  return a === b || (a?.status === b?.status && a?.error === b?.error);
 }
 
 function gapContaining(gaps: readonly SequenceGap[], sequence: number): number {

@@ -4,6 +4,7 @@ import type { SequenceAllocator } from '../server/allocator';
 import { createMemoryAllocator } from '../server/memory';
 import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
 import { defaultReply } from './replyText';
+import { createVersionedMessages, type VersionedMessages } from './versions';
 
 /** How the mock writes the assistant's reply to each user message. */
 export interface ReplyOptions {
@@ -135,8 +136,8 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
   const replyText = options.reply === false ? undefined : options.reply?.text;
   let hub = createStreamHub();
 
-  /** Per conversation: every snapshot kept (immutable arrays), newest last. */
-  const snapshots = new Map<string, Message[][]>();
+  /** Per conversation: its messages and their last KEPT_VERSIONS versions. */
+  const snapshots = new Map<string, VersionedMessages>();
   /** `conversationId\0clientId` → the send that stored it (a promise, so concurrent repeats wait for the first). */
   const byClientId = new Map<string, Promise<SendResult>>();
   const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -144,22 +145,17 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
   let idleWaiters: Array<() => void> = [];
   let epoch = 0;
 
-  const current = (conversationId: string): Message[] =>
-    snapshots.get(conversationId)?.at(-1) ?? [];
+  const current = (conversationId: string): readonly Message[] =>
+    snapshots.get(conversationId)?.messages ?? [];
 
-  /** Writes a new snapshot where `change` replaced or added messages. */
+  /** Writes a new version where `changed` replaced or added messages. */
   const commit = (conversationId: string, ...changed: Message[]) => {
-    const next = [...current(conversationId)];
-    for (const message of changed) {
-      const at = next.findIndex((m) => m.id === message.id);
-      if (at === -1) next.push(message);
-      else next[at] = message;
+    let kept = snapshots.get(conversationId);
+    if (!kept) {
+      kept = createVersionedMessages(KEPT_VERSIONS);
+      snapshots.set(conversationId, kept);
     }
-    next.sort((a, b) => a.sequence! - b.sequence!);
-    const kept = snapshots.get(conversationId) ?? [];
-    kept.push(next);
-    if (kept.length > KEPT_VERSIONS) kept.shift();
-    snapshots.set(conversationId, kept);
+    kept.commit(changed);
   };
 
   const build = (
@@ -249,7 +245,7 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
   };
 
   const latest = (conversationId: string, id: string | undefined) =>
-    id === undefined ? undefined : current(conversationId).find((m) => m.id === id);
+    id === undefined ? undefined : snapshots.get(conversationId)?.get(id);
 
   const db: MockDb = {
     seed,
@@ -258,16 +254,15 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
     },
     messages: (conversationId) => current(conversationId).map((m) => ({ ...m })),
     history(conversationId, query = {}) {
-      const kept = snapshots.get(conversationId) ?? [];
-      const version = query.version ?? kept.length - 1;
-      const snapshot = kept[Math.max(0, Math.min(version, kept.length - 1))] ?? [];
+      const kept = snapshots.get(conversationId);
+      const snapshot = kept ? kept.at(query.version ?? kept.versions - 1) : [];
       const after = query.after ?? 0;
       const found = snapshot.filter((m) => m.sequence! > after);
       return (query.limit === undefined ? found : found.slice(0, query.limit)).map((m) => ({
         ...m,
       }));
     },
-    versions: (conversationId) => snapshots.get(conversationId)?.length ?? 0,
+    versions: (conversationId) => snapshots.get(conversationId)?.versions ?? 0,
     async send(conversationId, input) {
       const key = `${conversationId}\0${input.clientId}`;
       const earlier = byClientId.get(key);

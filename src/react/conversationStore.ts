@@ -50,8 +50,10 @@ const stores = new WeakMap<QueryClient, Map<string, ConversationStore>>();
 
 /**
  * The store of one conversation under `queryClient`, created on first use.
- * It lives as long as the `QueryClient`: a new client (a page refresh)
- * starts from the server's history again. It follows the history query
+ * Once nothing subscribes to it (no mounted hook) for the history query's
+ * `gcTime` (default 5 minutes), it is released, like an inactive query: the
+ * next use starts a new one from the cached history. A new client (a page
+ * refresh) starts from the server's history again. It follows the history query
  * (`messagesQueryKey`), so data from a fetch, a prefetch or `setQueryData`
  * is merged into the timeline — merged, never replacing newer live state.
  *
@@ -70,7 +72,10 @@ export function getConversationStore(
   }
   let store = byId.get(conversationId);
   if (!store) {
-    store = createConversationStore(queryClient, conversationId);
+    const held = byId;
+    store = createConversationStore(queryClient, conversationId, (released) => {
+      if (held.get(conversationId) === released) held.delete(conversationId);
+    });
     byId.set(conversationId, store);
   }
   return store;
@@ -81,8 +86,23 @@ export function getConversationStore(
 function createConversationStore(
   queryClient: QueryClient,
   conversationId: string,
+  onRelease: (store: ConversationStore) => void,
 ): ConversationStore {
   let timeline = createTimeline(conversationId);
+  // Subscribers (hooks) holding the store; at 0, the release timer runs.
+  let holders = 0;
+  let releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  const hold = (unsubscribe: () => void) => {
+    holders++;
+    clearTimeout(releaseTimer);
+    let held = true;
+    return () => {
+      unsubscribe();
+      if (!held) return;
+      held = false;
+      if (--holders === 0) releaseLater();
+    };
+  };
   const listeners = new Set<() => void>();
   const keyListeners = new Map<string, Set<() => void>>();
   const retries = new Map<string, () => void>();
@@ -108,7 +128,7 @@ function createConversationStore(
     },
     subscribe(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return hold(() => listeners.delete(listener));
     },
     subscribeKey(key, listener) {
       let forKey = keyListeners.get(key);
@@ -117,10 +137,10 @@ function createConversationStore(
         keyListeners.set(key, forKey);
       }
       forKey.add(listener);
-      return () => {
+      return hold(() => {
         forKey.delete(listener);
         if (forKey.size === 0) keyListeners.delete(key);
-      };
+      });
     },
     getRetry: (key) => retries.get(key),
     setRetry(key, retry) {
@@ -167,7 +187,7 @@ function createConversationStore(
   };
   mergeHistory(queryClient.getQueryData(queryKey));
   const queryHash = hashKey(queryKey);
-  queryClient.getQueryCache().subscribe((event) => {
+  const unsubscribeCache = queryClient.getQueryCache().subscribe((event) => {
     if (
       event.type === 'updated' &&
       event.action.type === 'success' &&
@@ -176,6 +196,20 @@ function createConversationStore(
       mergeHistory(event.query.state.data);
     }
   });
+  function releaseLater() {
+    // The history query's gcTime: its own defaults over the client's, else TanStack Query's 5 minutes.
+    const gcTime = queryClient.defaultQueryOptions({ queryKey }).gcTime ?? 300_000;
+    if (gcTime === Number.POSITIVE_INFINITY) return;
+    releaseTimer = setTimeout(() => {
+      if (holders > 0) return;
+      unsubscribeCache();
+      onRelease(store);
+    }, gcTime);
+    // Never keep a process (SSR, tests) alive just to release a store.
+    (releaseTimer as { unref?: () => void }).unref?.();
+  }
+  // A store nobody subscribes to (only used imperatively) is released too.
+  releaseLater();
   return store;
 }
 

@@ -2,6 +2,7 @@ import {
   type AllocateOptions,
   assertValidCount,
   assertValidScope,
+  overflowError,
   type SequenceAllocator,
   type SequenceRange,
 } from '../server/allocator';
@@ -190,13 +191,12 @@ export function createRedisAllocator(options: RedisAllocatorOptions): RedisAlloc
   /** Reserves `count` sequences (0 reads) and returns the last one. */
   const reserve = async (scope: string, count: number): Promise<number> => {
     const key = counterKey(prefix, scope);
-    const last = await call(scope, allocateScriptCall(key, count, undefined));
-    if (last !== null) return last;
+    let last = await call(scope, allocateScriptCall(key, count, undefined));
     // The script seeds only upwards, so a concurrent seeder with another floor cannot lower it.
-    const seeded = await call(scope, allocateScriptCall(key, count, await sharedFloor(scope, key)));
-    if (seeded === null)
-      throw new Error('[seqline] [redis] unreachable: a seeded call returned nil');
-    return seeded;
+    last ??= await call(scope, allocateScriptCall(key, count, await sharedFloor(scope, key)));
+    if (last === null) throw new Error('[seqline] [redis] unreachable: a seeded call returned nil');
+    if (last === OVERFLOW) throw overflowError('redis', scope, count);
+    return last;
   };
 
   return {
@@ -228,6 +228,9 @@ export function createRedisAllocator(options: RedisAllocatorOptions): RedisAlloc
 }
 
 // ---------------------------------------------------------------------------
+
+/** What the script answers when `count` more would pass `MAX_SEQUENCE`. */
+const OVERFLOW = -1;
 
 type ScriptRunner = (call: AllocateScriptCall) => Promise<unknown>;
 

@@ -1,4 +1,3 @@
-import { parseStreamEvent } from '../core/schemas';
 import {
   assertConversationId,
   type BusEntry,
@@ -9,6 +8,18 @@ import {
   MessageBusError,
 } from '../server/bus/messageBus';
 import { PUBLISH_SCRIPT, PUBLISH_SCRIPT_SHA } from './busScript';
+import {
+  commandRunner,
+  compareIds,
+  duplicate,
+  isIoRedis,
+  PAGE,
+  parseEntries,
+  parseXread,
+  sleep,
+  toStreamId,
+  wrap,
+} from './busWire';
 import { counterKey } from './script';
 
 /**
@@ -192,6 +203,37 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
     }
   };
 
+  /**
+   * Joins `sub` to its conversation. The client's cursor is untrusted: it
+   * only chooses what this subscriber replays, clamped to the stream's head,
+   * and never where the shared reader reads (which starts at the head), so a
+   * forged future cursor cannot make the reader skip entries for others.
+   */
+  const start = async (key: string, conversation: Conversation, sub: Subscriber) => {
+    const head = await streamHead(key);
+    if (conversation.position === undefined) {
+      if (conversations.get(key) !== conversation) return;
+      conversation.position = head;
+      interrupt();
+    }
+    if (compareIds(sub.position, head) > 0) sub.position = head;
+    if (sub.active) await replay(key, sub);
+  };
+
+  /** The id of the last entry of `key` (`0-0` when it has none). */
+  const streamHead = async (key: string): Promise<string> => {
+    for (let failures = 0; ; failures++) {
+      try {
+        const reply = await command(['XREVRANGE', key, '+', '-', 'COUNT', '1']);
+        const last = Array.isArray(reply) ? (reply[0] as [unknown] | undefined) : undefined;
+        return last ? String(last[0]) : '0-0';
+      } catch (error) {
+        if (closed || failures >= 5) throw error;
+        await sleep(Math.min(1000, 50 * 2 ** failures));
+      }
+    }
+  };
+
   const loop = async () => {
     await readerReady.catch(() => {});
     let failures = 0;
@@ -205,8 +247,23 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
       }
       try {
         readerId ??= String(await read(['CLIENT', 'ID']).catch(() => ''));
-        const keys = [...conversations.keys()];
-        const ids = keys.map((key) => conversations.get(key)!.position);
+        // A conversation joins the shared read only once its head is known (see `start`).
+        const keys: string[] = [];
+        const ids: string[] = [];
+        for (const [key, conversation] of conversations) {
+          if (conversation.position === undefined) continue;
+          keys.push(key);
+          ids.push(conversation.position);
+        }
+        if (keys.length === 0) {
+          // close() may have run during CLIENT ID, when there was no `wake` to call yet.
+          if (closed) return;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+          continue;
+        }
         const reply = await read([
           'XREAD',
           'COUNT',
@@ -292,31 +349,31 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
       };
       let conversation = conversations.get(key);
       if (!conversation) {
-        // The reader starts this key at the subscriber's cursor, so it replays as it reads.
-        conversation = { position: sub.position, subs: new Set([sub]) };
+        conversation = { position: undefined, subs: new Set() };
         conversations.set(key, conversation);
         looping ??= loop();
-        interrupt();
-      } else {
-        conversation.subs.add(sub);
-        if (compareIds(sub.position, conversation.position) < 0) {
-          // Joined (buffering) before the XRANGE, so an entry is in one or the other, never in neither.
-          sub.buffer = [];
-          replay(key, sub)
-            .catch((error) => {
-              onError(
-                wrap(`replaying ${key} failed; the subscriber catches up from the database`, error),
-              );
-              sub.sink.resync?.();
-            })
-            .finally(() => {
-              const buffered = sub.buffer ?? [];
-              sub.buffer = undefined;
-              for (const entry of buffered) if (sub.active) deliver(sub, entry);
-            });
-        }
       }
+      // Buffering from the start: an entry is in the replay or in the buffer, never in neither.
+      sub.buffer = [];
+      conversation.subs.add(sub);
       const joined = conversation;
+      start(key, joined, sub)
+        .catch((error) => {
+          onError(
+            wrap(`replaying ${key} failed; the subscriber catches up from the database`, error),
+          );
+          // Without a head, read from the start: late entries are filtered per subscriber, none skipped.
+          if (joined.position === undefined && conversations.get(key) === joined) {
+            joined.position = '0-0';
+            interrupt();
+          }
+          sub.sink.resync?.();
+        })
+        .finally(() => {
+          const buffered = sub.buffer ?? [];
+          sub.buffer = undefined;
+          for (const entry of buffered) if (sub.active) deliver(sub, entry);
+        });
       return () => {
         sub.active = false;
         joined.subs.delete(sub);
@@ -354,100 +411,7 @@ interface Subscriber {
 }
 
 interface Conversation {
-  /** Last entry id the reader has read for this key. */
-  position: string;
+  /** Last entry id the reader has read for this key; `undefined` until its head is known. */
+  position: string | undefined;
   subs: Set<Subscriber>;
-}
-
-/** Entries per XREAD / XRANGE page. */
-const PAGE = 500;
-
-type Runner = (args: string[]) => Promise<unknown>;
-
-function isIoRedis(client: RedisBusClient): client is IoRedisBusClient {
-  return typeof (client as Partial<IoRedisBusClient>).call === 'function';
-}
-
-/** Picks the client's raw-command API once, so the hot path does not branch on the driver. */
-function commandRunner(client: RedisBusClient, name: string): Runner {
-  if (client && isIoRedis(client)) return ([head = '', ...rest]) => client.call(head, ...rest);
-  if (client && typeof (client as Partial<NodeRedisBusClient>).sendCommand === 'function') {
-    return (args) => (client as NodeRedisBusClient).sendCommand(args);
-  }
-  throw new MessageBusError(
-    `[seqline] [bus] [redis] ${name} must be an ioredis Redis or a node-redis (v4+) client from createClient: it has neither call() nor sendCommand()`,
-  );
-}
-
-function duplicate(client: RedisBusClient): RedisBusClient {
-  const dup = (client as { duplicate?: () => RedisBusClient } | null)?.duplicate;
-  if (typeof dup !== 'function') {
-    throw new MessageBusError(
-      '[seqline] [bus] [redis] the client has no duplicate(): pass subscriber, a second connected client for the blocking XREAD',
-    );
-  }
-  return dup.call(client);
-}
-
-const STREAM_ID = /^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,15})$/;
-
-/** A valid stream id to read after; anything else (malformed, forged, `'0'`) reads from the start. */
-function toStreamId(cursor: string | undefined): string {
-  return cursor !== undefined && STREAM_ID.test(cursor) ? cursor : '0-0';
-}
-
-function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
-}
-
-/** `[[id, [field, value, …]], …]` → entries; an entry that is not a valid event is reported and skipped. */
-function parseEntries(reply: unknown, onError: (error: unknown) => void): BusEntry[] {
-  if (!Array.isArray(reply)) return [];
-  const entries: BusEntry[] = [];
-  for (const item of reply) {
-    const [id, fields] = item as [unknown, unknown];
-    if (!Array.isArray(fields)) continue;
-    const at = fields.findIndex((field, i) => i % 2 === 0 && String(field) === 'e');
-    try {
-      entries.push({
-        cursor: String(id),
-        event: parseStreamEvent(JSON.parse(String(fields[at + 1]))),
-      });
-    } catch (error) {
-      onError(
-        wrap(
-          `skipped entry ${String(id)}, which is not a stream event (another writer on this key?)`,
-          error,
-        ),
-      );
-    }
-  }
-  return entries;
-}
-
-/**
- * XREAD's reply, null on timeout. RESP2 gives `[[key, entries], …]`; RESP3
- * gives a map, which ioredis 6 flattens to `[key, entries, key, entries, …]`
- * and node-redis may return as a `Map` or an object.
- */
-function parseXread(reply: unknown, onError: (error: unknown) => void): [string, BusEntry[]][] {
-  let pairs: [unknown, unknown][] = [];
-  if (reply instanceof Map) pairs = [...reply.entries()];
-  else if (Array.isArray(reply)) {
-    if (reply.length > 0 && !Array.isArray(reply[0])) {
-      for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
-    } else pairs = reply as [unknown, unknown][];
-  } else if (reply !== null && typeof reply === 'object') pairs = Object.entries(reply);
-  return pairs.map(([key, entries]) => [String(key), parseEntries(entries, onError)]);
-}
-
-function wrap(what: string, error: unknown): MessageBusError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new MessageBusError(`[seqline] [bus] [redis] ${what}: ${message}`, { cause: error });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -27,7 +27,11 @@ export const ALLOCATE_SCRIPT = `--[[
 
   Output:
     nil      the key is missing and no seed was given: read the floor, retry
-    integer  the last reserved sequence (the counter after INCRBY)
+    -1       count more would pass 2^53 - 1 (Number.MAX_SAFE_INTEGER):
+             nothing was reserved
+    string   the last reserved sequence (the counter after INCRBY), as
+             the decimal string GET returns: some client parsers round
+             integer replies of 16 digits (ioredis reads 2^53 - 1 as 2^53)
 ]]
 local key = KEYS[1]
 local count = tonumber(ARGV[1])
@@ -37,12 +41,20 @@ local value = redis.call('GET', key)
 if seed ~= '' then
   if not value or tonumber(value) < tonumber(seed) then
     redis.call('SET', key, seed)
+    value = seed
   end
 elseif not value then
   return false
 end
 
-return redis.call('INCRBY', key, count)
+-- Doubles hold every integer up to 2^53 exactly, so this compares exactly.
+-- A value that is not a number is left to INCRBY, which reports it.
+local current = tonumber(value)
+if current and current > 9007199254740991 - count then
+  return -1
+end
+redis.call('INCRBY', key, count)
+return redis.call('GET', key)
 `;
 
 /** SHA1 of `ALLOCATE_SCRIPT`, for EVALSHA. */

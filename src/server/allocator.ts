@@ -29,7 +29,7 @@ export const MAX_SCOPE_BYTES = 255;
 
 /**
  * Throws `SequenceAllocatorError('INVALID_SCOPE')` unless `scope` is a
- * non-empty string of at most 255 UTF-8 bytes. Every allocator calls it
+ * non-empty string of at most 255 UTF-8 bytes, without NUL. Every allocator calls it
  * before touching its backend, so bad input changes nothing.
  */
 export function assertValidScope(scope: unknown, backend: string): asserts scope is string {
@@ -45,6 +45,13 @@ export function assertValidScope(scope: unknown, backend: string): asserts scope
       `[seqline] [${backend}] scope must not be empty: pass the conversation id`,
     );
   }
+  if (scope.includes('\0')) {
+    // Postgres text cannot hold NUL: it would fail as BACKEND after a round trip.
+    throw new SequenceAllocatorError(
+      'INVALID_SCOPE',
+      `[seqline] [${backend}] scope must not contain NUL (\\0): no database key column stores it`,
+    );
+  }
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so short scopes skip the encoding.
   const bytes = scope.length * 3 <= MAX_SCOPE_BYTES ? 0 : encoder.encode(scope).length;
   if (bytes > MAX_SCOPE_BYTES) {
@@ -53,6 +60,25 @@ export function assertValidScope(scope: unknown, backend: string): asserts scope
       `[seqline] [${backend}] scope is ${bytes} UTF-8 bytes; the limit is ${MAX_SCOPE_BYTES}. Use a shorter id (or a hash of it)`,
     );
   }
+}
+
+/**
+ * Highest sequence any allocator hands out: `Number.MAX_SAFE_INTEGER`, the
+ * last integer a JavaScript number holds exactly (past it, two sequences
+ * could read as the same number).
+ */
+export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
+
+/** The `OVERFLOW` error an allocator throws, before any write, when `count` more would pass {@link MAX_SEQUENCE}. */
+export function overflowError(
+  backend: string,
+  scope: string,
+  count: number,
+): SequenceAllocatorError {
+  return new SequenceAllocatorError(
+    'OVERFLOW',
+    `[seqline] [${backend}] reserving ${count} more for scope ${JSON.stringify(scope)} would take its counter past ${MAX_SEQUENCE} (Number.MAX_SAFE_INTEGER); nothing was reserved. Use a new scope`,
+  );
 }
 
 /** Throws `SequenceAllocatorError('INVALID_COUNT')` unless `count` is a positive safe integer. */

@@ -8,6 +8,8 @@ export type SequenceAllocatorErrorCode =
   | 'INVALID_COUNT'
   /** The allocator was constructed with bad options (e.g. an invalid table name). */
   | 'INVALID_CONFIG'
+  /** `next`/`nextRange` would take the counter past `Number.MAX_SAFE_INTEGER`; nothing was reserved. */
+  | 'OVERFLOW'
   /** A Redis counter was missing and no `floor` callback was given to re-seed it. */
   | 'FLOOR_REQUIRED'
   /** The backend failed (connection lost, deadlock retries exhausted, …); see `cause`. */

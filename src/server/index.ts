@@ -1,5 +1,12 @@
 export type { AllocateOptions, SequenceAllocator, SequenceRange } from './allocator';
-export { assertValidCount, assertValidScope, MAX_SCOPE_BYTES } from './allocator';
+export {
+  assertValidCount,
+  assertValidScope,
+  MAX_SCOPE_BYTES,
+  MAX_SEQUENCE,
+} from './allocator';
+export type { FinishAbandonedRepliesOptions } from './bus/abandonedReplies';
+export { finishAbandonedReplies } from './bus/abandonedReplies';
 export type {
   ConversationStreamOptions,
   LoadSnapshot,
@@ -34,14 +41,23 @@ export type {
   MessageStoreErrorCode,
 } from './store/messageStore';
 export { MAX_PAGE_SIZE, MessageStoreError } from './store/messageStore';
-export type { EventLog, SseEntry, SseSink, SseSource, StreamHub } from './stream/eventLog';
+export type {
+  EventLog,
+  EventLogOptions,
+  SseEntry,
+  SseSink,
+  SseSource,
+  StreamHub,
+  StreamHubOptions,
+} from './stream/eventLog';
 export { createEventLog, createStreamHub } from './stream/eventLog';
-export type { NodeRequestLike, NodeResponseLike } from './stream/node';
-export { sendResponse, toNodeHandler } from './stream/node';
+export type { NodeHandlerOptions, NodeRequestLike, NodeResponseLike } from './stream/node';
+export { DEFAULT_MAX_BODY_BYTES, sendResponse, toNodeHandler } from './stream/node';
 export type { SseStreamOptions } from './stream/sse';
 export {
   createSseResponse,
   createSseStream,
+  DEFAULT_MAX_BUFFERED_BYTES,
   formatSseEvent,
   readLastEventId,
   SSE_HEADERS,

@@ -2,6 +2,8 @@ import {
   type AllocateOptions,
   assertValidCount,
   assertValidScope,
+  MAX_SEQUENCE,
+  overflowError,
   type SequenceAllocator,
 } from './allocator';
 
@@ -26,7 +28,9 @@ export function createMemoryAllocator(): MemoryAllocator {
   const counters = new Map<string, number>();
 
   const reserve = (scope: string, count: number): number => {
-    const last = (counters.get(scope) ?? 0) + count;
+    const current = counters.get(scope) ?? 0;
+    if (current > MAX_SEQUENCE - count) throw overflowError('memory', scope, count);
+    const last = current + count;
     counters.set(scope, last);
     return last;
   };

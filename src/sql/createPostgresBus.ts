@@ -227,6 +227,8 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
 
   /** Replays a joining subscriber from its cursor, then hands it to the shared pump. */
   const join = async (conversationId: string, conversation: Conversation, sub: Subscriber) => {
+    // Left before its replay began (a client that connected and went): no query, nothing held.
+    if (!sub.active) return;
     try {
       if (sub.position > 0) {
         // A cursor past the conversation's head is forged, or from before the events were pruned away: start over.

@@ -163,6 +163,8 @@ export function testSequenceAllocator<Allocator extends SequenceAllocator<never>
         `${valid}x`,
         'é'.repeat(128), // 256 UTF-8 bytes but only 128 characters
         'x'.repeat(10_000),
+        'a\0b', // NUL: Postgres text cannot hold it, so it must never reach the backend
+        '\0',
         undefined,
         null,
         42,
@@ -186,6 +188,20 @@ export function testSequenceAllocator<Allocator extends SequenceAllocator<never>
       }
       expect(await allocator.current(scope)).toBe(1);
       expect(await allocator.next(scope)).toBe(2);
+    });
+
+    it('refuses to pass Number.MAX_SAFE_INTEGER with OVERFLOW, before any write', async () => {
+      const max = Number.MAX_SAFE_INTEGER;
+      const scope = fresh('overflow');
+      expect(await allocator.nextRange(scope, max - 1)).toEqual({ first: 1, last: max - 1 });
+      await expectCode(allocator.nextRange(scope, 2), 'OVERFLOW');
+      await expectCode(allocator.nextRange(scope, max), 'OVERFLOW');
+      expect(await allocator.current(scope)).toBe(max - 1);
+      // The last safe integer is still handed out, once.
+      expect(await allocator.next(scope)).toBe(max);
+      await expectCode(allocator.next(scope), 'OVERFLOW');
+      await expectCode(allocator.next(scope), 'OVERFLOW');
+      expect(await allocator.current(scope)).toBe(max);
     });
 
     it('accepts odd but valid scopes: quotes, SQL, unicode, exactly 255 bytes', async () => {

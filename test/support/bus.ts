@@ -1,4 +1,5 @@
 /** What the bus service tests (bus-postgres, bus-redis) publish, wait on and collect. */
+import type { Message } from '../../src/index';
 import type { BusEntry } from '../../src/server';
 
 /** A delta event of reply `m2`. */
@@ -29,3 +30,14 @@ export function collector() {
     sink: { event: (entry: BusEntry) => entries.push(entry), resync: () => void resyncs++ },
   };
 }
+
+/** Reply `m2` of conversation `c1`, stored empty and pending, as a writer starts it. */
+export const pendingReply: Message = {
+  id: 'm2',
+  conversationId: 'c1',
+  sequence: 2,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  role: 'assistant',
+  content: '',
+  status: 'pending',
+};

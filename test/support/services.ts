@@ -62,7 +62,8 @@ export function requireService(name: ServiceName): Promise<boolean> {
   return result;
 }
 
-function reachable(host: string, port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on host:port (1 s timeout). */
+export function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => {

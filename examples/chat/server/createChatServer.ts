@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { createMemoryBus, type MessageBus, toNodeHandler } from 'seqline/server';
-import { createChatApi } from './api';
+import { createChatApi, LIMITS } from './api';
 import { createAssistant } from './assistant';
 import { bootScopedBus } from './bootScopedBus';
 import { closeNow, listenAt } from './listen';
@@ -93,6 +93,8 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       assistant,
       ...(options.describe ? { describe: options.describe } : {}),
     }),
+    // Stop reading an upload as soon as it passes the API's own limit.
+    { maxBodyBytes: LIMITS.bodyBytes },
   );
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/api/') || req.url === '/api') void api(req, res);
@@ -158,7 +160,13 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
     res.end('The UI is not built. Run `npm run demo` (it builds it), or `npm run demo:build`.\n');
     return;
   }
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const path = pathOf(req.url);
+  if (path === undefined) {
+    // A malformed escape (`/%E0%A4%A`) must be a 400, not an uncaught URIError that ends the process.
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('Bad request: malformed URL.\n');
+    return;
+  }
   const file = normalize(join(root, path));
   const inside = file.startsWith(root.endsWith(sep) ? root : root + sep);
   const target = inside && existsSync(file) && statSync(file).isFile() ? file : index;
@@ -168,4 +176,12 @@ function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): v
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
   });
   res.end(readFileSync(target));
+}
+
+function pathOf(url: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url ?? '/', 'http://x').pathname);
+  } catch {
+    return undefined;
+  }
 }

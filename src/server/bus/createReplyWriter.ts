@@ -1,6 +1,7 @@
 import { type Message, parseMessage } from '../../core/schemas';
 import type { MessageBus } from './messageBus';
 import { MessageBusError } from './messageBus';
+import { persistRetryOptions, withRetry } from './persistRetry';
 
 /** What `persist` stores: the reply's content so far and where it is in its life. */
 export interface ReplyUpdate {
@@ -41,6 +42,20 @@ export interface ReplyWriterOptions {
    */
   persistEveryChars?: number;
   /**
+   * Times a failed `persist` is tried again inside the writer, with
+   * exponential backoff from `persistRetryDelayMs`, before the call that
+   * needed it throws. Nothing changes until a persist succeeds, so that
+   * call can simply be made again.
+   * @default 3
+   */
+  persistRetries?: number;
+  /**
+   * Milliseconds before the first retry of a failed `persist`; each next
+   * wait doubles (at most 30 s).
+   * @default 100
+   */
+  persistRetryDelayMs?: number;
+  /**
    * Called when publishing to the bus fails (the bus is down). Streaming goes
    * on: the content is still persisted, and the next publish that gets
    * through carries the whole message instead of a delta, so every
@@ -58,11 +73,23 @@ export interface ReplyWriter {
   readonly content: string;
   /** Publishes the `streaming` message (empty content) so every subscriber shows the reply at once. */
   start(): Promise<void>;
-  /** Appends `text`: publishes a delta at the current offset and persists when due. */
-  append(text: string): Promise<void>;
-  /** Persists the whole content as `complete`, then publishes the `complete` status. */
+  /**
+   * Appends `text`: persists when due, then publishes a delta at its offset.
+   * When the persist fails (after `persistRetries`), it throws and the
+   * content is unchanged, so calling it again with the same text stores it
+   * once. With `offset` (where `text` starts in the reply), a call whose
+   * text the reply already has is a no-op and an overlap is trimmed, so a
+   * retry can never double text even when the caller does not know whether
+   * the first call went through.
+   */
+  append(text: string, offset?: number): Promise<void>;
+  /**
+   * Persists the whole content as `complete`, then publishes the `complete`
+   * status. When the persist fails it throws and the reply is still open:
+   * call `complete()` (or `fail()`) again.
+   */
   complete(): Promise<void>;
-  /** Persists the content as `failed` with `error`, then publishes the `failed` status. */
+  /** Persists the content as `failed` with `error`, then publishes the `failed` status. Retryable like `complete()`. */
   fail(error: string): Promise<void>;
 }
 
@@ -90,6 +117,7 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   const persistEveryChars = options.persistEveryChars ?? 200;
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const now = options.now ?? Date.now;
+  const retry = persistRetryOptions(options);
   if (typeof persist !== 'function') {
     throw new MessageBusError(
       '[seqline] [bus] createReplyWriter needs persist: (update) => store the content and status',
@@ -130,15 +158,18 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
       onError(error);
     }
   };
-  const store = async () => {
-    await persist({
-      messageId,
-      conversationId,
-      content,
-      status,
-      ...(failure === undefined ? {} : { error: failure }),
-    });
-    persistedLength = content.length;
+  /** Persists `update`, retrying; the writer's state moves only once it is stored. */
+  const store = async (update: Pick<ReplyUpdate, 'content' | 'status' | 'error'>, what: string) => {
+    await withRetry(retry, `${what}: persisting reply ${messageId}`, () =>
+      persist({
+        messageId,
+        conversationId,
+        content: update.content,
+        status: update.status,
+        ...(update.error === undefined ? {} : { error: update.error }),
+      }),
+    );
+    persistedLength = update.content.length;
     persistedAt = now();
   };
   const assertOpen = (what: string) => {
@@ -147,6 +178,22 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
         `[seqline] [bus] ${what} after the reply ${messageId} ended: create a new writer for a new reply`,
       );
     }
+  };
+  const finish = async (final: 'complete' | 'failed', error: string | undefined) => {
+    await store(
+      { content, status: final, error },
+      `${final === 'complete' ? 'complete' : 'fail'}()`,
+    );
+    finished = true;
+    status = final;
+    failure = error;
+    // With a heal due, `publish` sends the whole message, now final, instead of the status.
+    await publish({
+      type: 'status',
+      messageId,
+      status: final,
+      ...(error === undefined ? {} : { error }),
+    });
   };
 
   return {
@@ -157,36 +204,39 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
       assertOpen('start()');
       await publish({ type: 'message', message: snapshot() });
     },
-    async append(text) {
+    async append(input, at) {
       assertOpen('append()');
-      if (typeof text !== 'string')
-        throw new MessageBusError(`[seqline] [bus] append() takes a string, got ${typeof text}`);
+      if (typeof input !== 'string')
+        throw new MessageBusError(`[seqline] [bus] append() takes a string, got ${typeof input}`);
+      let text = input;
+      if (at !== undefined) {
+        if (!Number.isSafeInteger(at) || at < 0 || at > content.length) {
+          throw new MessageBusError(
+            `[seqline] [bus] append() offset must be an integer from 0 to the content's length (${content.length}), got ${String(at)}: text cannot start past the end`,
+          );
+        }
+        // The part the reply already has (a retried call) is dropped.
+        text = text.slice(content.length - at);
+      }
       if (text.length === 0) return;
       const offset = content.length;
-      content += text;
+      const next = content + text;
       if (
-        content.length - persistedLength >= persistEveryChars ||
+        next.length - persistedLength >= persistEveryChars ||
         now() - persistedAt >= persistEveryMs
       ) {
-        await store();
+        await store({ content: next, status: 'streaming' }, 'append()');
       }
+      content = next;
       await publish({ type: 'delta', messageId, offset, text });
     },
     async complete() {
       assertOpen('complete()');
-      finished = true;
-      status = 'complete';
-      await store();
-      // With a heal due, `publish` sends the whole message, now complete, instead of the status.
-      await publish({ type: 'status', messageId, status: 'complete' });
+      await finish('complete', undefined);
     },
     async fail(error) {
       assertOpen('fail()');
-      finished = true;
-      status = 'failed';
-      failure = error;
-      await store();
-      await publish({ type: 'status', messageId, status: 'failed', error });
+      await finish('failed', error);
     },
   };
 }

@@ -16,6 +16,14 @@ export interface MemoryBusOptions {
    * @default 10000
    */
   maxLength?: number;
+  /**
+   * Milliseconds a conversation with no subscriber is kept after its last
+   * publish; then it is forgotten (a later subscriber catches up from the
+   * database). One with neither entries nor subscribers is dropped at once,
+   * so subscribing to 100k ids and leaving keeps nothing.
+   * @default 3600000 (an hour, as the Redis bus's ttlSeconds)
+   */
+  retainMs?: number;
 }
 
 /** A {@link MessageBus} in this process's memory, with what it holds for tests. */
@@ -24,6 +32,8 @@ export interface MemoryBus extends MessageBus {
   entries(conversationId: string): readonly BusEntry[];
   /** Open subscriptions on a conversation. */
   subscribers(conversationId: string): number;
+  /** How many conversations the bus holds (with entries or subscribers). */
+  conversations(): number;
 }
 
 /**
@@ -40,20 +50,43 @@ export interface MemoryBus extends MessageBus {
  */
 export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
   const maxLength = options.maxLength ?? 10_000;
-  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-    throw new MessageBusError(
-      `[seqline] [bus] [memory] maxLength must be a positive integer, got ${String(maxLength)}`,
-    );
+  const retainMs = options.retainMs ?? 3_600_000;
+  for (const [name, value] of [
+    ['maxLength', maxLength],
+    ['retainMs', retainMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new MessageBusError(
+        `[seqline] [bus] [memory] ${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
   }
   const conversations = new Map<string, Conversation>();
   let closed = false;
   const get = (id: string) => {
     let found = conversations.get(id);
     if (!found) {
-      found = { entries: [], dropped: 0, sinks: new Set() };
+      found = { entries: [], dropped: 0, sinks: new Set(), expiry: undefined };
       conversations.set(id, found);
     }
+    clearTimeout(found.expiry);
+    found.expiry = undefined;
     return found;
+  };
+  /** Once nobody listens: forget it now when it holds nothing, else after retainMs. */
+  const idle = (id: string, conversation: Conversation) => {
+    if (conversation.sinks.size > 0 || conversations.get(id) !== conversation) return;
+    if (conversation.entries.length === 0) {
+      conversations.delete(id);
+      return;
+    }
+    clearTimeout(conversation.expiry);
+    conversation.expiry = setTimeout(() => {
+      if (conversation.sinks.size === 0 && conversations.get(id) === conversation)
+        conversations.delete(id);
+    }, retainMs);
+    // Never keep a process alive just to forget a conversation.
+    (conversation.expiry as { unref?: () => void }).unref?.();
   };
 
   return {
@@ -72,6 +105,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
       // A sink may unsubscribe while we deliver: iterate a copy.
       for (const sink of [...conversation.sinks])
         if (conversation.sinks.has(sink)) sink.event(entry);
+      idle(conversationId, conversation);
       return entry.cursor;
     },
     subscribe(conversationId, fromCursor, sink) {
@@ -88,16 +122,22 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
         sink.event(entry);
       }
       return () => {
+        if (!active) return;
         active = false;
         conversation.sinks.delete(sink);
+        idle(conversationId, conversation);
       };
     },
     async close() {
       closed = true;
-      for (const conversation of conversations.values()) conversation.sinks.clear();
+      for (const conversation of conversations.values()) {
+        conversation.sinks.clear();
+        clearTimeout(conversation.expiry);
+      }
     },
     entries: (conversationId) => conversations.get(conversationId)?.entries ?? [],
     subscribers: (conversationId) => conversations.get(conversationId)?.sinks.size ?? 0,
+    conversations: () => conversations.size,
   };
 }
 
@@ -108,6 +148,8 @@ interface Conversation {
   /** Entries trimmed off the front; cursors stay absolute. */
   dropped: number;
   sinks: Set<BusSink>;
+  /** Forgets the conversation retainMs after it was last published to with nobody listening. */
+  expiry: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** The absolute position to replay after; anything unknown (malformed, future) replays everything held. */

@@ -2,6 +2,7 @@
  * node:http adapters, typed structurally so seqline/server never imports
  * node: modules (it also runs on edge runtimes).
  */
+import { SeqlineError } from '../../core/errors';
 
 /** The subset of node:http's `IncomingMessage` that {@link toNodeHandler} reads. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
@@ -70,30 +71,52 @@ export async function sendResponse(res: NodeResponseLike, response: Response): P
   }
 }
 
+/** Options of {@link toNodeHandler}. */
+export interface NodeHandlerOptions {
+  /**
+   * Largest request body read, in bytes. A `Content-Length` above it is
+   * answered 413 before any byte is read; a body that grows past it while
+   * being read (chunked) stops being read and is answered 413 at once. The
+   * connection is then closed, so the rest of the upload is never read.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+}
+
+/** Default of {@link NodeHandlerOptions.maxBodyBytes}: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
 /**
  * Adapts a fetch-style handler (`(request: Request) => Response`, as in
  * Next.js, Hono or msw) to node:http's `(req, res)`. `request.signal` aborts
- * when the client disconnects, so SSE streams close on their own.
+ * when the client disconnects, so SSE streams close on their own. A body
+ * over `maxBodyBytes` gets 413 `BODY_TOO_LARGE` and a malformed `Host` or
+ * URL gets 400 `BAD_REQUEST`, without calling `handler`.
  *
  * @example
  * http.createServer(toNodeHandler((request) =>
- *   createSseResponse({ request, source: hub.log('c1') }))).listen(3000);
+ *   createSseResponse({ request, source: hub.log('c1') }), { maxBodyBytes: 64 * 1024 })).listen(3000);
  */
 export function toNodeHandler(
   handler: (request: Request) => Response | Promise<Response>,
+  options: NodeHandlerOptions = {},
 ): (req: NodeRequestLike, res: NodeResponseLike) => Promise<void> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) {
+    throw new SeqlineError(
+      `[seqline] [http] maxBodyBytes must be a non-negative integer number of bytes, got ${String(maxBodyBytes)}`,
+    );
+  }
   return async (req, res) => {
     const abort = new AbortController();
     res.once('close', () => abort.abort());
     let response: Response;
     try {
-      response = await handler(await toRequest(req, abort.signal));
+      const request = await toRequest(req, abort.signal, maxBodyBytes);
+      response = request instanceof Response ? request : await handler(request);
     } catch (error) {
       console.error(error);
-      response = new Response(
-        JSON.stringify({ error: { code: 'INTERNAL', message: '[seqline] handler threw' } }),
-        { status: 500, headers: { 'content-type': 'application/json' } },
-      );
+      response = errorResponse(500, 'INTERNAL', '[seqline] handler threw');
     }
     await sendResponse(res, response);
   };
@@ -101,32 +124,91 @@ export function toNodeHandler(
 
 // ---------------------------------------------------------------------------
 
-async function toRequest(req: NodeRequestLike, signal: AbortSignal): Promise<Request> {
+/** The web `Request` for `req`, or the 400/413 `Response` that refuses it. */
+async function toRequest(
+  req: NodeRequestLike,
+  signal: AbortSignal,
+  maxBodyBytes: number,
+): Promise<Request | Response> {
   const host = firstValue(req.headers.host) ?? 'localhost';
-  const url = new URL(req.url ?? '/', `http://${host}`);
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://${host}`);
+  } catch {
+    return errorResponse(400, 'BAD_REQUEST', '[seqline] [http] malformed Host header or URL');
+  }
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  try {
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+    }
+  } catch {
+    return errorResponse(400, 'BAD_REQUEST', '[seqline] [http] malformed request header');
   }
   const method = req.method ?? 'GET';
   let body: Uint8Array | undefined;
   if (method !== 'GET' && method !== 'HEAD') {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of req) {
-      chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+    const declared = Number(firstValue(req.headers['content-length']) ?? 0);
+    if (declared > maxBodyBytes) return tooLarge(maxBodyBytes);
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch {
+      return errorResponse(400, 'BAD_REQUEST', '[seqline] [http] the request body was cut off');
     }
-    body = concat(chunks);
+    if (!body) return tooLarge(maxBodyBytes);
   }
-  return new Request(url, { method, headers, body: body as BodyInit | undefined, signal });
+  try {
+    return new Request(url, { method, headers, body: body as BodyInit | undefined, signal });
+  } catch {
+    // e.g. a Host with credentials (`a@b`), which fetch's Request refuses.
+    return errorResponse(400, 'BAD_REQUEST', '[seqline] [http] malformed Host header or URL');
+  }
+}
+
+/**
+ * The body, or `undefined` once it passes `limit`. Pulled by hand rather than
+ * with for-await: leaving a for-await destroys the request, and with it the
+ * socket the 413 has to go out on.
+ */
+async function readBody(req: NodeRequestLike, limit: number): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const iterator = req[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return concat(chunks, size);
+    const chunk = typeof next.value === 'string' ? encoder.encode(next.value) : next.value;
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+}
+
+function tooLarge(limit: number): Response {
+  const response = errorResponse(
+    413,
+    'BODY_TOO_LARGE',
+    `[seqline] [http] the request body is larger than ${limit} bytes (toNodeHandler maxBodyBytes)`,
+  );
+  // The rest of the upload is never read: close the connection instead of draining it.
+  response.headers.set('connection', 'close');
+  return response;
+}
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     out.set(chunk, at);
@@ -134,6 +216,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+const encoder = new TextEncoder();
 
 function drained(res: NodeResponseLike): Promise<void> {
   return new Promise((resolve) => {

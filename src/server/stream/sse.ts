@@ -43,6 +43,18 @@ export interface SseStreamOptions {
    */
   retryMs?: number;
   /**
+   * Most bytes this connection may hold unread (written, not yet taken by
+   * the client). A client that reads slower than events arrive passes it;
+   * the stream then stops taking events and closes once the client has
+   * read what is queued, and the client's `EventSource` reconnects with
+   * its `Last-Event-ID` and catches up from storage (with
+   * `createConversationStream`, nothing is lost). A frame is always queued
+   * when nothing else is, however big. Memory per connection stays under
+   * this plus one frame.
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
    * Called with a `StreamEventError` when the source yields an invalid
    * event (it is skipped, and the stream goes on), or with the error an
    * async iterable source threw (the stream then closes).
@@ -50,6 +62,9 @@ export interface SseStreamOptions {
    */
   onError?: (error: unknown) => void;
 }
+
+/** Default of `maxBufferedBytes` in {@link SseStreamOptions}: 1 MiB per connection. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1_048_576;
 
 /** Response headers for an event stream that no proxy buffers or caches. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -80,87 +95,103 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         : undefined;
   const signal = options.signal ?? request?.signal;
   const onError = options.onError ?? ((error: unknown) => console.error(error));
-  assertOptions(keepAliveMs, options.retryMs);
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  assertOptions(keepAliveMs, options.retryMs, maxBufferedBytes);
 
   let cleanup = () => {};
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      let closed = false;
-      let unsubscribe: (() => void) | undefined;
-      let keepAlive: ReturnType<typeof setInterval> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        let closed = false;
+        let unsubscribe: (() => void) | undefined;
+        let keepAlive: ReturnType<typeof setInterval> | undefined;
 
-      const write = (text: string) => {
-        if (!closed) controller.enqueue(encoder.encode(text));
-      };
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        if (keepAlive !== undefined) clearInterval(keepAlive);
-        signal?.removeEventListener('abort', close);
-        unsubscribe?.();
-        try {
-          controller.close();
-        } catch {
-          // Already closed or errored by the consumer: nothing left to release.
-        }
-      };
-      cleanup = close;
-
-      if (signal?.aborted) {
-        close();
-        return;
-      }
-      signal?.addEventListener('abort', close, { once: true });
-      if (options.retryMs !== undefined) write(`retry: ${options.retryMs}\n\n`);
-      if (keepAliveMs > 0) {
-        keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
-        // Never keep a process alive just to ping an idle stream.
-        (keepAlive as { unref?: () => void }).unref?.();
-      }
-
-      const sink: SseSink = {
-        send(entry) {
+        const write = (text: string) => {
           if (closed) return;
-          let frame: string;
-          try {
-            frame = formatSseEvent(entry);
-          } catch (error) {
-            onError(error);
+          const bytes = encoder.encode(text);
+          const queued = maxBufferedBytes - (controller.desiredSize ?? 0);
+          if (queued > 0 && queued + bytes.length > maxBufferedBytes) {
+            onError(
+              new SeqlineError(
+                `[seqline] [sse] the client reads too slowly: ${queued} bytes are queued and the next frame would pass maxBufferedBytes (${maxBufferedBytes}). The stream ends after what is queued; the client resumes from its Last-Event-ID`,
+              ),
+            );
+            close();
             return;
           }
-          write(frame);
-        },
-        close,
-      };
-
-      if (isAsyncIterable(source)) {
-        const iterator = source[Symbol.asyncIterator]();
-        unsubscribe = () => {
-          void Promise.resolve(iterator.return?.()).catch(() => {});
+          controller.enqueue(bytes);
         };
-        void (async () => {
+        const close = () => {
+          if (closed) return;
+          closed = true;
+          if (keepAlive !== undefined) clearInterval(keepAlive);
+          signal?.removeEventListener('abort', close);
+          unsubscribe?.();
           try {
-            while (!closed) {
-              const next = await iterator.next();
-              if (next.done) break;
-              sink.send(next.value);
-            }
-          } catch (error) {
-            if (!closed) onError(error);
+            controller.close();
+          } catch {
+            // Already closed or errored by the consumer: nothing left to release.
           }
+        };
+        cleanup = close;
+
+        if (signal?.aborted) {
           close();
-        })();
-      } else {
-        const stop = source.subscribe(lastEventId ?? undefined, sink);
-        // The source may have closed the stream during its replay.
-        if (closed) stop();
-        else unsubscribe = stop;
-      }
+          return;
+        }
+        signal?.addEventListener('abort', close, { once: true });
+        if (options.retryMs !== undefined) write(`retry: ${options.retryMs}\n\n`);
+        if (keepAliveMs > 0) {
+          keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
+          // Never keep a process alive just to ping an idle stream.
+          (keepAlive as { unref?: () => void }).unref?.();
+        }
+
+        const sink: SseSink = {
+          send(entry) {
+            if (closed) return;
+            let frame: string;
+            try {
+              frame = formatSseEvent(entry);
+            } catch (error) {
+              onError(error);
+              return;
+            }
+            write(frame);
+          },
+          close,
+        };
+
+        if (isAsyncIterable(source)) {
+          const iterator = source[Symbol.asyncIterator]();
+          unsubscribe = () => {
+            void Promise.resolve(iterator.return?.()).catch(() => {});
+          };
+          void (async () => {
+            try {
+              while (!closed) {
+                const next = await iterator.next();
+                if (next.done) break;
+                sink.send(next.value);
+              }
+            } catch (error) {
+              if (!closed) onError(error);
+            }
+            close();
+          })();
+        } else {
+          const stop = source.subscribe(lastEventId ?? undefined, sink);
+          // The source may have closed the stream during its replay.
+          if (closed) stop();
+          else unsubscribe = stop;
+        }
+      },
+      cancel() {
+        cleanup();
+      },
     },
-    cancel() {
-      cleanup();
-    },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }),
+  );
 }
 
 /**
@@ -234,7 +265,16 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<SseEntry> {
   return typeof (value as AsyncIterable<SseEntry>)[Symbol.asyncIterator] === 'function';
 }
 
-function assertOptions(keepAliveMs: number, retryMs: number | undefined): void {
+function assertOptions(
+  keepAliveMs: number,
+  retryMs: number | undefined,
+  maxBufferedBytes: number,
+): void {
+  if (!Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes < 1) {
+    throw new SeqlineError(
+      `[seqline] [sse] maxBufferedBytes must be a positive integer number of bytes, got ${maxBufferedBytes}`,
+    );
+  }
   if (!Number.isFinite(keepAliveMs) || keepAliveMs < 0) {
     throw new SeqlineError(
       `[seqline] [sse] keepAliveMs must be 0 (off) or a positive number of milliseconds, got ${keepAliveMs}`,

@@ -1,3 +1,4 @@
+import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import {
   backendError,
   quoteTableName,
@@ -51,7 +52,7 @@ export function createMysqlDialect(
   const table = quoteTableName(name, '`');
   const ddl = mysqlCounterTableDDL(name);
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, LAST_INSERT_ID(?))
-ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)`;
+ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(value + ?), value + LAST_INSERT_ID(0))`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
 
   const fail = (what: string, error: unknown, inCallerTransaction: boolean) => {
@@ -72,11 +73,13 @@ ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)`;
     name: 'mysql',
     ddl,
     async reserve(scope, count, caller) {
-      const values = [scope, count, count];
+      const values = [scope, count, count, count];
+      let insertId: unknown;
       for (let attempt = 1; ; attempt++) {
         try {
           const [result] = await (caller ?? client).query(reserveSql, values);
-          return toSequence('mysql', (result as { insertId?: unknown }).insertId);
+          insertId = (result as { insertId?: unknown }).insertId;
+          break;
         } catch (error) {
           const errno = (error as { errno?: unknown }).errno;
           const retryable = errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT;
@@ -90,6 +93,10 @@ ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + ?)`;
           await backoff(attempt);
         }
       }
+      const last = toSequence('mysql', insertId);
+      // 0 is the IF's refusal to pass MAX_SEQUENCE (the row is unchanged); a reservation is never 0.
+      if (last === 0) throw overflowError('mysql', scope, count);
+      return last;
     },
     async current(scope, caller) {
       let rows: unknown;

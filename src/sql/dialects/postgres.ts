@@ -1,4 +1,5 @@
 import { fnv1aHex } from '../../core/hash';
+import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import {
   backendError,
   quoteTableName,
@@ -49,6 +50,7 @@ export function createPostgresDialect(
   const ddl = postgresCounterTableDDL(name);
   const reserveSql = /* sql */ `INSERT INTO ${table} AS counter (scope, value) VALUES ($1, $2)
 ON CONFLICT (scope) DO UPDATE SET value = counter.value + EXCLUDED.value
+WHERE counter.value <= ${MAX_SEQUENCE} - EXCLUDED.value
 RETURNING value`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = $1`;
   // node-postgres prepares a named statement once per connection. The name is
@@ -81,6 +83,8 @@ RETURNING value`;
       } catch (error) {
         throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
       }
+      // No row: the WHERE refused to pass MAX_SEQUENCE, and nothing was written.
+      if (rows.length === 0) throw overflowError('postgres', scope, count);
       return toSequence('postgres', (rows[0] as { value?: unknown } | undefined)?.value);
     },
     async current(scope, caller) {

@@ -1,3 +1,4 @@
+import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import { SequenceAllocatorError } from '../../server/errors';
 import {
   backendError,
@@ -50,6 +51,7 @@ export function createSqliteDialect(
   const ddl = sqliteCounterTableDDL(name);
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, ?)
 ON CONFLICT (scope) DO UPDATE SET value = value + excluded.value
+WHERE value <= ${MAX_SEQUENCE} - excluded.value
 RETURNING value`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
 
@@ -87,10 +89,16 @@ RETURNING value`;
 
   const reserveSync = (scope: string, count: number, target: SqliteClient): number => {
     const s = statements(target);
-    if (target.inTransaction) return toSequence('sqlite', rowValue(s.reserve.get(scope, count)));
+    // No row: the WHERE refused to pass MAX_SEQUENCE, and nothing was written.
+    const reserveRow = () => {
+      const row = s.reserve.get(scope, count);
+      if (row === undefined) throw overflowError('sqlite', scope, count);
+      return rowValue(row);
+    };
+    if (target.inTransaction) return toSequence('sqlite', reserveRow());
     s.begin.run();
     try {
-      const value = rowValue(s.reserve.get(scope, count));
+      const value = reserveRow();
       s.commit.run();
       return toSequence('sqlite', value);
     } catch (error) {
