@@ -13,6 +13,17 @@ export type { BusEntry, BusSink, MessageBus } from './bus/messageBus';
 export { BUS_START, MessageBusError } from './bus/messageBus';
 export type { SequenceAllocatorErrorCode } from './errors';
 export { SequenceAllocatorError } from './errors';
+export type {
+  HistoryQuery,
+  HistoryQueryErrorCode,
+  HistoryQueryOptions,
+} from './historyQuery';
+export {
+  HistoryQueryError,
+  MAX_HISTORY_LIMIT,
+  parseHistoryQuery,
+  selectHistoryPage,
+} from './historyQuery';
 export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './insertWithSequence';
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';

@@ -62,6 +62,8 @@ export interface ChatOptions {
   stream?: UseMessageStreamOptions | false;
   renderMessage?: (row: MessageRowProps) => ReactNode;
   onListRender?: () => void;
+  /** Messages per history page (the latest page is what a chat opens with). */
+  pageSize?: number;
 }
 
 interface ChatProps {
@@ -91,8 +93,8 @@ function Stream({
   return null;
 }
 
-function History({ conversationId }: { conversationId: string }) {
-  useMessages(conversationId, { baseUrl: BASE });
+function History({ conversationId, pageSize }: { conversationId: string; pageSize?: number }) {
+  useMessages(conversationId, { baseUrl: BASE, pageSize });
   return null;
 }
 
@@ -111,7 +113,7 @@ function Chat({ conversationId, options, api }: ChatProps) {
   });
   return (
     <>
-      <History conversationId={conversationId} />
+      <History conversationId={conversationId} pageSize={options.pageSize} />
       {options.stream !== false && (
         <Stream conversationId={conversationId} streamOptions={options.stream ?? {}} />
       )}
@@ -120,7 +122,7 @@ function Chat({ conversationId, options, api }: ChatProps) {
         conversationId={conversationId}
         as={Container}
         counter={counter}
-        history={{ baseUrl: BASE }}
+        history={{ baseUrl: BASE, pageSize: options.pageSize }}
         renderMessage={options.renderMessage ?? defaultTestRow}
       />
     </>

@@ -54,6 +54,16 @@ export class Seam {
   }
 
   private message(message: Message): boolean {
+    if (message.sequence !== null && message.sequence <= this.afterSequence) {
+      // The client holds it, final (that is what the cursor or `after` says): so are its deltas and status.
+      this.known.set(message.id, {
+        length: Number.POSITIVE_INFINITY,
+        rank: FINAL,
+        sequence: message.sequence,
+        ahead: new Map(),
+      });
+      return false;
+    }
     const known = this.known.get(message.id);
     const rank = STATUS_RANK[message.status];
     if (known && message.content.length <= known.length && rank <= known.rank) return false;
