@@ -156,10 +156,16 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
   /** Writes a new snapshot where `change` replaced or added messages. */
   const commit = (conversationId: string, ...changed: Message[]) => {
     const next = [...current(conversationId)];
+    // A preload commits every message at once: look them up in a map, not one scan each (O(n²)).
+    const index = changed.length > 8 ? new Map(next.map((m, i) => [m.id, i])) : undefined;
     for (const message of changed) {
-      const at = next.findIndex((m) => m.id === message.id);
-      if (at === -1) next.push(message);
-      else next[at] = message;
+      const at = index ? (index.get(message.id) ?? -1) : next.findIndex((m) => m.id === message.id);
+      if (at !== -1) {
+        next[at] = message;
+      } else {
+        index?.set(message.id, next.length);
+        next.push(message);
+      }
     }
     next.sort((a, b) => a.sequence! - b.sequence!);
     const kept = snapshots.get(conversationId) ?? [];
