@@ -299,7 +299,9 @@ function makeStream(
       request,
       source: {
         subscribe(lastEventId, sink) {
-          const loaded = after === undefined ? undefined : loadedRange(db, conversationId, after);
+          // Only a fresh subscriber: a resuming one gets exactly what follows its cursor.
+          const loaded =
+            after === undefined || lastEventId ? undefined : loadedRange(db, conversationId, after);
           const stop = source.subscribe(lastEventId, {
             send: (entry) => {
               if (!loaded?.has(entry.event)) sink.send(entry);

@@ -17,7 +17,12 @@ export type {
 export { createFetchMessages, createPostMessage } from './fetchers';
 export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
 export { messagesQueryOptions } from './messagesQueryOptions';
-export type { MessageRowProps, OrderedMessageListProps } from './OrderedMessageList';
+export type {
+  JumpToLatestProps,
+  LoadOlderProps,
+  MessageRowProps,
+  OrderedMessageListProps,
+} from './OrderedMessageList';
 export { OrderedMessageList } from './OrderedMessageList';
 export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
 export { useMessageStream } from './useMessageStream';

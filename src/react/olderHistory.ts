@@ -1,7 +1,8 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { type Message, mergeMessages, type Timeline } from '../index';
 import { type ConversationStore, messagesQueryKey } from './conversationStore';
-import { type FetchMessages, loadPage } from './fetchers';
+import { createFetchMessages, type FetchMessages, loadPage } from './fetchers';
+import type { MessagesQueryInput } from './messagesQueryOptions';
 
 /** Where a conversation's loaded history ends at the top, and whether more is above it. */
 export interface OlderHistoryState {
@@ -53,6 +54,20 @@ export function getOlderHistory(store: ConversationStore): OlderHistory {
 export function hasOlderHistory(state: OlderHistoryState, timeline: Timeline): boolean {
   if (state.hasOlder !== undefined) return state.hasOlder;
   return (oldestSequence(timeline) ?? 0) > 1;
+}
+
+/** `fetchOlder` with the fetcher and page size of a history input (the hooks' options). */
+export function fetchOlderWith(
+  queryClient: QueryClient,
+  store: ConversationStore,
+  input: MessagesQueryInput = {},
+): Promise<void> {
+  const { fetchMessages, pageSize, ...fetchOptions } = input;
+  return getOlderHistory(store).fetchOlder(
+    queryClient,
+    fetchMessages ?? createFetchMessages(fetchOptions),
+    pageSize ?? 200,
+  );
 }
 
 // ---------------------------------------------------------------------------

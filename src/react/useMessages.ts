@@ -2,13 +2,12 @@ import { type UseQueryOptions, useQuery, useQueryClient } from '@tanstack/react-
 import { useCallback, useRef, useSyncExternalStore } from 'react';
 import type { SequenceGap, Timeline, TimelineMessage } from '../index';
 import { getConversationStore } from './conversationStore';
-import { createFetchMessages } from './fetchers';
 import {
   type MessagesData,
   type MessagesQueryInput,
   messagesQueryOptions,
 } from './messagesQueryOptions';
-import { getOlderHistory, hasOlderHistory } from './olderHistory';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
 
 /** Options for `useMessages`: how to fetch, plus TanStack Query's usual knobs. */
 export interface UseMessagesOptions
@@ -77,10 +76,10 @@ export function useMessages(
   const olderState = useSyncExternalStore(older.subscribe, older.getState, older.getState);
   const input = useRef({ fetchMessages, baseUrl, fetch, headers, pageSize });
   input.current = { fetchMessages, baseUrl, fetch, headers, pageSize };
-  const fetchOlder = useCallback(() => {
-    const { fetchMessages: custom, pageSize: size, ...fetchOptions } = input.current;
-    return older.fetchOlder(queryClient, custom ?? createFetchMessages(fetchOptions), size ?? 200);
-  }, [older, queryClient]);
+  const fetchOlder = useCallback(
+    () => fetchOlderWith(queryClient, store, input.current),
+    [queryClient, store],
+  );
   return {
     messages: timeline.messages,
     timeline,

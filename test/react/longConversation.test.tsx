@@ -60,7 +60,9 @@ function Chat({
 const settle = (ms = 60) => act(() => new Promise((resolve) => setTimeout(resolve, ms)));
 
 describe('a 100,000-message conversation', () => {
-  it('opens with one request, pages older on demand and refetches only what is new', async () => {
+  it('opens with one request, pages older on demand and refetches only what is new', {
+    timeout: 30_000,
+  }, async () => {
     const handlers = createMessageHandlers({
       seed: 13,
       keepAliveMs: 0,
