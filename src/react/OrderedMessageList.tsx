@@ -97,8 +97,10 @@ export type OrderedMessageListProps<As extends ElementType = 'div'> = {
   /**
    * Rendered above the rows while there is older history, inside the
    * sentinel that loads the next page when it scrolls into view: a button,
-   * so keyboard and screen-reader users can load older messages too.
-   * @default a "Load older messages" button (a status line while loading)
+   * so keyboard and screen-reader users can load older messages too. Keep
+   * its height the same in every state: at the very top, a change of height
+   * above the rows cannot be scrolled away.
+   * @default a "Load older messages" button (disabled, "Loading…", while loading)
    */
   renderLoadOlder?: (props: LoadOlderProps) => ReactNode;
   /**

@@ -36,10 +36,14 @@ export function defaultLoadOlder({
   error,
   fetchOlder,
 }: LoadOlderProps): ReactNode {
-  if (isFetchingOlder) return <div role="status">Loading older messages…</div>;
+  // One element in every state: a sentinel that changed height at scrollTop 0 would move the rows.
   return (
-    <button type="button" onClick={fetchOlder}>
-      {error ? 'Could not load older messages. Retry' : 'Load older messages'}
+    <button type="button" onClick={fetchOlder} disabled={isFetchingOlder}>
+      {isFetchingOlder
+        ? 'Loading older messages…'
+        : error
+          ? 'Could not load older messages. Retry'
+          : 'Load older messages'}
     </button>
   );
 }

@@ -145,7 +145,10 @@ function findAnchor(
     if (children[mid]!.getBoundingClientRect().bottom <= top) low = mid + 1;
     else high = mid;
   }
-  const element = children[low];
+  let element = children[low];
+  // Never the sentinel: it stays on top of whatever loads, so the rows would move under it.
+  if (element?.hasAttribute('data-seqline-older'))
+    element = element.nextElementSibling ?? undefined;
   return element ? { element, offset: offsetIn(scroll, element) } : undefined;
 }
 
