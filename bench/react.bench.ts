@@ -18,6 +18,7 @@
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
 import type { ComponentType, ReactNode } from 'react';
+import { installJsdomGlobals } from './jsdomGlobals';
 
 const SIZES = [100, 1_000, 10_000];
 /** Deltas measured per list (after WARMUP unmeasured ones); the median is reported. */
@@ -35,28 +36,7 @@ interface Result {
 
 export default async function run(): Promise<void> {
   process.env.NODE_ENV = 'production';
-  // jsdom ships no types and @types/jsdom is not installed: type the one constructor used.
-  const { JSDOM } = (await import('jsdom' as string)) as {
-    JSDOM: new (html: string) => { window: Window };
-  };
-  const dom = new JSDOM('<!doctype html><html><body></body></html>');
-  const g = globalThis as Record<string, unknown>;
-  for (const key of [
-    'window',
-    'document',
-    'navigator',
-    'HTMLElement',
-    'Node',
-    'MutationObserver',
-  ]) {
-    if (!(key in g) || key === 'window' || key === 'document') {
-      Object.defineProperty(g, key, {
-        value: (dom.window as unknown as Record<string, unknown>)[key],
-        configurable: true,
-        writable: true,
-      });
-    }
-  }
+  await installJsdomGlobals();
   // Loaded after NODE_ENV is set, so React picks its production build.
   const React = await import('react');
   const { createRoot } = await import('react-dom/client');
@@ -83,8 +63,12 @@ export default async function run(): Promise<void> {
       await nextTick();
     }
   }
-  const lastRowText = (container: HTMLElement) =>
-    container.querySelector('#list')?.lastElementChild?.textContent ?? '';
+  const lastRowText = (container: HTMLElement) => {
+    let last = container.querySelector('#list')?.lastElementChild;
+    // OrderedMessageList ends with its live region (for screen readers), after the rows.
+    while (last && !last.classList.contains('row')) last = last.previousElementSibling;
+    return last?.textContent ?? '';
+  };
 
   function history(size: number) {
     const start = Date.parse('2026-01-01T00:00:00Z');

@@ -20,14 +20,19 @@ import { describe, expect, it } from 'vitest';
 
 /** The issue's target, in bytes (min+gz, seqline's own code). */
 const TARGET = 5 * 1024;
-/** The ratchet: today's size (9,953 B) plus ~1% room. Lower it as the code shrinks. */
-const BUDGET = 10_050;
 /**
- * The same with zod bundled: 16,916 B with zod/mini (102.6 kB with classic
- * zod, whose chainable API and English locale a client would ship). A zod
- * upgrade may move it a little; an import of classic `zod` fails it.
+ * The ratchet: today's size (12,263 B) plus ~1% room. Lower it as the code shrinks.
+ * Long conversations (latest page, older pages, the stream's `after`, the list's chat
+ * scrolling, anchoring and load-older/jump-to-latest affordances) cost 2,310 B of it (was 9,953 B).
  */
-const BUDGET_WITH_ZOD = 17_500;
+const BUDGET = 12_380;
+/**
+ * The same with zod bundled: 19,226 B with zod/mini (was 16,916 B before long
+ * conversations; 102.6 kB with classic zod, whose chainable API and English
+ * locale a client would ship). A zod upgrade may move it a little; an import
+ * of classic `zod` fails it.
+ */
+const BUDGET_WITH_ZOD = 19_800;
 
 const root = resolve(__dirname, '..');
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];

@@ -96,7 +96,8 @@ export type OrderedMessageListProps<As extends ElementType = 'div'> = {
   renderJumpToLatest?: (props: JumpToLatestProps) => ReactNode;
   /**
    * Rendered above the rows while there is older history, inside the
-   * sentinel that loads the next page when it scrolls into view: a button,
+   * sentinel that loads the next page when it scrolls into view (when the
+   * list, or `scrollRef`, is a scroll container): a button,
    * so keyboard and screen-reader users can load older messages too. Keep
    * its height the same in every state: at the very top, a change of height
    * above the rows cannot be scrolled away.

@@ -105,15 +105,15 @@ export function useChatScroll(input: ChatScrollInput): ChatScrollState {
   useEffect(() => {
     const target = sentinel.current;
     const root = element();
-    if (!hasOlder || isFetchingOlder || !target || typeof IntersectionObserver === 'undefined') {
-      return;
-    }
+    // Only in a scroll container: in a list the page scrolls, the sentinel would stay in view
+    // above every page it loads and pull in the whole history. Its button still works there.
+    if (!hasOlder || isFetchingOlder || !target || !root || !scrolls(root)) return;
+    if (typeof IntersectionObserver === 'undefined') return;
     const observer = new IntersectionObserver(
       (entries) => {
         if (entries.some((entry) => entry.isIntersecting)) fetchOlder.current();
       },
-      // A list that does not scroll itself (the page does) watches the viewport.
-      { root: root && scrolls(root) ? root : null, rootMargin: '100px 0px 0px 0px' },
+      { root, rootMargin: '100px 0px 0px 0px' },
     );
     observer.observe(target);
     return () => observer.disconnect();
