@@ -18,7 +18,7 @@
  *   npm run bench -- history
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set.
-import { installJsdomGlobals } from './jsdomGlobals';
+import { loadReactInJsdom, until } from './jsdomGlobals';
 
 const SIZES = [1_000, 10_000, 100_000];
 const LATENCY_MS = 20;
@@ -33,11 +33,7 @@ interface Opened {
 }
 
 export default async function run(): Promise<void> {
-  process.env.NODE_ENV = 'production';
-  await installJsdomGlobals();
-  const React = await import('react');
-  const { createRoot } = await import('react-dom/client');
-  const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
+  const { React, createRoot, QueryClient, QueryClientProvider } = await loadReactInJsdom();
   const { setupServer } = await import('msw/node');
   const { createMessageHandlers } = await import('../src/msw/index');
   const seqlineReact = await import('../src/react/index');
@@ -63,14 +59,6 @@ export default async function run(): Promise<void> {
       for (const item of page) messages.push(parseMessage(item));
       if (page.length < PAGE) return { messages };
       after = messages.at(-1)!.sequence!;
-    }
-  }
-
-  const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-  async function until(done: () => boolean): Promise<void> {
-    for (let i = 0; !done(); i++) {
-      if (i > 5_000_000) throw new Error('the first message never reached the DOM');
-      await nextTick();
     }
   }
 
@@ -112,7 +100,11 @@ export default async function run(): Promise<void> {
         }),
       ),
     );
-    await until(() => container.querySelector('.row') !== null);
+    await until(
+      () => container.querySelector('.row') !== null,
+      'the first message never reached the DOM',
+      5_000_000,
+    );
     const result: Opened = {
       loader,
       size,

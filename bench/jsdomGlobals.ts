@@ -27,3 +27,24 @@ export async function installJsdomGlobals(): Promise<void> {
     }
   }
 }
+
+/**
+ * React's production build, React DOM and TanStack Query, loaded in a jsdom
+ * window (NODE_ENV is set first, so React picks its production build).
+ */
+export async function loadReactInJsdom() {
+  process.env.NODE_ENV = 'production';
+  await installJsdomGlobals();
+  const React = await import('react');
+  const { createRoot } = await import('react-dom/client');
+  const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
+  return { React, createRoot, QueryClient, QueryClientProvider };
+}
+
+/** Yields to the event loop (setImmediate) until `done()`; throws `failure` after `limit` turns. */
+export async function until(done: () => boolean, failure: string, limit = 100_000): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > limit) throw new Error(failure);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}

@@ -54,13 +54,16 @@ export function useChatScroll(input: ChatScrollInput): ChatScrollState {
     const scroll = element();
     const list = rows();
     if (!scroll || !list) return;
+    // Runs on every streamed token: O(1) DOM reads, no walk over the rows (the scroll
+    // listener finds the anchor when the reader moves, not this).
     if (following.current) {
       scroll.scrollTop = scroll.scrollHeight;
     } else if (anchor.current?.element.isConnected) {
       const moved = offsetIn(scroll, anchor.current.element) - anchor.current.offset;
       if (moved !== 0) scroll.scrollTop += moved;
+    } else {
+      anchor.current = findAnchor(scroll, list);
     }
-    anchor.current = findAnchor(scroll, list);
   }, [element, rows]);
 
   // Rows added, removed or moved (a new page, a message, a gap): adjust before paint.
