@@ -94,7 +94,7 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
   return {
     subscribe(lastEventId, sink) {
       const resume = parseStreamCursor(conversationId, lastEventId);
-      const seam = new Seam(resume?.afterSequence ?? start);
+      const seam = new Seam(resume?.afterSequence ?? start, resume ? 0 : start);
       let busCursor = resume?.busCursor ?? BUS_START;
       let live = false;
       let stopped = false;

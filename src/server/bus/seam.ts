@@ -29,7 +29,16 @@ export class Seam {
   private readonly open = new Set<number>();
   private maxSequence: number;
 
-  constructor(private readonly afterSequence: number) {
+  constructor(
+    private readonly afterSequence: number,
+    /**
+     * The client holds every message up to this sequence, final, by its own
+     * account (a stream URL's `after`): their events are never forwarded.
+     * Not the resume cursor's sequence, which may cover a message this
+     * connection never saw (one still in flight on the bus).
+     */
+    private readonly settled = 0,
+  ) {
     this.maxSequence = afterSequence;
   }
 
@@ -54,8 +63,8 @@ export class Seam {
   }
 
   private message(message: Message): boolean {
-    if (message.sequence !== null && message.sequence <= this.afterSequence) {
-      // The client holds it, final (that is what the cursor or `after` says): so are its deltas and status.
+    if (message.sequence !== null && message.sequence <= this.settled) {
+      // The client holds it, final: so are its deltas and status.
       this.known.set(message.id, {
         length: Number.POSITIVE_INFINITY,
         rank: FINAL,
