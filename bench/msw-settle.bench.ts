@@ -10,13 +10,13 @@
  *   npm run bench -- msw-settle
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after jsdom is installed, so the component is defined there (once per case).
-import { installJsdom } from './jsdom';
+import { installJsdomGlobals } from './jsdomGlobals';
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 const SENDS = 3;
 
 export default async function run(): Promise<void> {
-  await installJsdom();
+  await installJsdomGlobals();
   const React = await import('react');
   const { createRoot } = await import('react-dom/client');
   const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');

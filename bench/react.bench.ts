@@ -18,7 +18,7 @@
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
 import type { ComponentType, ReactNode } from 'react';
-import { installJsdom } from './jsdom';
+import { loadReactInJsdom, until } from './jsdomGlobals';
 
 const SIZES = [100, 1_000, 10_000];
 /** Deltas measured per list (after WARMUP unmeasured ones); the median is reported. */
@@ -35,12 +35,7 @@ interface Result {
 }
 
 export default async function run(): Promise<void> {
-  process.env.NODE_ENV = 'production';
-  await installJsdom();
-  // Loaded after NODE_ENV is set, so React picks its production build.
-  const React = await import('react');
-  const { createRoot } = await import('react-dom/client');
-  const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');
+  const { React, createRoot, QueryClient, QueryClientProvider } = await loadReactInJsdom();
   const seqline = await import('../src/index');
   const seqlineReact = await import('../src/react/index');
   const { useChat } = await import('@ai-sdk/react');
@@ -56,15 +51,12 @@ export default async function run(): Promise<void> {
     return h('div', { id: 'list' }, children);
   }
 
-  const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-  async function until(done: () => boolean): Promise<void> {
-    for (let i = 0; !done(); i++) {
-      if (i > 100_000) throw new Error('the delta never reached the DOM');
-      await nextTick();
-    }
-  }
-  const lastRowText = (container: HTMLElement) =>
-    container.querySelector('#list')?.lastElementChild?.textContent ?? '';
+  const lastRowText = (container: HTMLElement) => {
+    let last = container.querySelector('#list')?.lastElementChild;
+    // OrderedMessageList ends with its live region (for screen readers), after the rows.
+    while (last && !last.classList.contains('row')) last = last.previousElementSibling;
+    return last?.textContent ?? '';
+  };
 
   function history(size: number) {
     const start = Date.parse('2026-01-01T00:00:00Z');
@@ -91,7 +83,7 @@ export default async function run(): Promise<void> {
     document.body.append(container);
     const root = createRoot(container);
     root.render(app);
-    await until(() => ready(container));
+    await until(() => ready(container), 'the delta never reached the DOM');
     let expected = '';
     const times: number[] = [];
     let rows = 0;
@@ -103,7 +95,7 @@ export default async function run(): Promise<void> {
       counters.list = 0;
       const started = performance.now();
       feed(offset);
-      await until(() => lastRowText(container) === expected);
+      await until(() => lastRowText(container) === expected, 'the delta never reached the DOM');
       if (i >= WARMUP) {
         times.push(performance.now() - started);
         rows += counters.rows;

@@ -14,7 +14,7 @@
  *   npm run bench -- sends
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its component is defined there.
-import { installJsdom } from './jsdom';
+import { installJsdomGlobals } from './jsdomGlobals';
 
 /** Fixed latencies, as the issue asks, and a 0–100 ms spread (what reordered concurrent sends). */
 const LATENCIES: (number | [number, number])[] = [20, 100, [0, 100]];
@@ -24,7 +24,7 @@ const BASE = 'http://bench.test';
 
 export default async function run(): Promise<void> {
   process.env.NODE_ENV = 'production';
-  await installJsdom();
+  await installJsdomGlobals();
   const React = await import('react');
   const { createRoot } = await import('react-dom/client');
   const { QueryClient, QueryClientProvider } = await import('@tanstack/react-query');

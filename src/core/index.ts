@@ -34,5 +34,6 @@ export {
   createTimeline,
   discardOptimistic,
   failOptimistic,
+  mergeLatestPage,
   mergeMessages,
 } from './timeline';

@@ -56,6 +56,11 @@ export interface Timeline {
   readonly gaps: readonly SequenceGap[];
   /** The highest sequence seen (or the `after` the timeline was created with). */
   readonly lastSequence: number;
+  /**
+   * Sequences at or below this one are not expected, so never gaps: the
+   * `after` it was created with, or where `mergeLatestPage` started it.
+   */
+  readonly start: number;
   /** Number of messages. */
   readonly size: number;
   /** The message with this key (`clientId ?? id`). */
@@ -143,6 +148,28 @@ export function mergeMessages(timeline: Timeline, messages: readonly unknown[]):
   const change = new Change(base);
   for (const message of parsed) change.upsert(message, 'mergeMessages');
   return change.finish();
+}
+
+/**
+ * Merges the newest page of a conversation's history (`GET …/messages`
+ * with neither `after` nor `before`). A timeline that has not seen a server
+ * message yet then starts just below the page, so the older messages it
+ * does not hold are not reported as gaps: load them page by page with
+ * `before` and `mergeMessages`. Otherwise it is `mergeMessages`.
+ *
+ * @example
+ * timeline = mergeLatestPage(timeline, (await get('/messages?limit=50')).messages);
+ */
+export function mergeLatestPage(timeline: Timeline, messages: readonly unknown[]): Timeline {
+  const base = asValue(timeline);
+  const merged = mergeMessages(base, messages);
+  if (base.lastSequence !== base.start) return merged;
+  let lowest = Number.POSITIVE_INFINITY;
+  for (const message of asValue(merged).entries.values()) {
+    if (message.sequence !== null && message.sequence < lowest) lowest = message.sequence;
+  }
+  if (lowest === Number.POSITIVE_INFINITY || lowest - 1 <= base.start) return merged;
+  return startAfter(asValue(merged), lowest - 1);
 }
 
 /**
@@ -694,6 +721,25 @@ class Change {
     }
     this.gaps = gaps;
   }
+}
+
+/** The same timeline starting after `start`: gaps at or below it dropped. */
+function startAfter(value: TimelineValue, start: number): TimelineValue {
+  const gaps = value.gaps
+    .filter((gap) => gap.to > start)
+    .map((gap) => (gap.from > start ? gap : { from: start + 1, to: gap.to }));
+  return new TimelineValue(
+    value.conversationId,
+    value.order,
+    value.size,
+    gaps,
+    Math.max(value.lastSequence, start),
+    start,
+    value.entries,
+    value.keyById,
+    value.waiting,
+    value.sendCount,
+  );
 }
 
 /** Development only (the callers' guard drops it from production builds). */

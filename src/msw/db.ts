@@ -1,6 +1,7 @@
 import { SeqlineError } from '../core/errors';
 import type { Message, MessageRole } from '../core/schemas';
 import type { SequenceAllocator } from '../server/allocator';
+import { selectHistoryPage } from '../server/historyQuery';
 import { createMemoryAllocator } from '../server/memory';
 import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
 import { defaultReply } from './replyText';
@@ -88,10 +89,14 @@ export interface MockDb {
   readonly seed: number;
   /** The stored messages of a conversation, ascending by sequence (copies). */
   messages(conversationId: string): Message[];
-  /** Messages with `sequence > after`, ascending, at most `limit`. `version` reads an older snapshot (see `versions`). */
+  /**
+   * Messages with `sequence > after` (default 0), ascending, at most `limit`;
+   * with `before`, the `limit` messages just below it instead (`Infinity` for
+   * the latest page). `version` reads an older snapshot (see `versions`).
+   */
   history(
     conversationId: string,
-    query?: { after?: number; limit?: number; version?: number },
+    query?: { after?: number; before?: number; limit?: number; version?: number },
   ): Message[];
   /** How many past snapshots of the conversation are kept (for stale history chaos); the newest is `versions - 1`. */
   versions(conversationId: string): number;
@@ -256,11 +261,14 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
     history(conversationId, query = {}) {
       const kept = snapshots.get(conversationId);
       const snapshot = kept ? kept.at(query.version ?? kept.versions - 1) : [];
-      const after = query.after ?? 0;
-      const found = snapshot.filter((m) => m.sequence! > after);
-      return (query.limit === undefined ? found : found.slice(0, query.limit)).map((m) => ({
-        ...m,
-      }));
+      const { limit } = query;
+      const page = selectHistoryPage(
+        snapshot,
+        query.before === undefined
+          ? { after: query.after ?? 0, ...(limit === undefined ? {} : { limit }) }
+          : { before: query.before, ...(limit === undefined ? {} : { limit }) },
+      );
+      return page.map((m) => ({ ...m }));
     },
     versions: (conversationId) => snapshots.get(conversationId)?.versions ?? 0,
     async send(conversationId, input) {

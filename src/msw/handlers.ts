@@ -2,6 +2,7 @@ import { delay, type HttpHandler, HttpResponse, http } from 'msw';
 import { fnv1a } from '../core/hash';
 import { messageRoleSchema } from '../core/schemas';
 import { SequenceAllocatorError } from '../server/errors';
+import { type HistoryQuery, HistoryQueryError, parseHistoryQuery } from '../server/historyQuery';
 import { createSseResponse } from '../server/stream/sse';
 import {
   type ChaosOptions,
@@ -13,6 +14,7 @@ import {
   resolveChaos,
 } from './chaos';
 import { createMockDb, type MockDb, type MockDbOptions, type SendInput } from './db';
+import { loadedRange } from './loadedRange';
 import { createRandom, type Random } from './random';
 
 /** Options shared by every handler factory. */
@@ -67,11 +69,13 @@ export type MessageHandlers = HttpHandler[] & {
  * server whose sequences come from a real `SequenceAllocator` (memory by
  * default), so the mock orders messages exactly as production does:
  *
- * - `GET  {base}/conversations/:id/messages?after=&limit=` → `{ messages }`, ascending
+ * - `GET  {base}/conversations/:id/messages?after=&limit=`, `?before=&limit=` or `?limit=`
+ *   (the latest page) → `{ messages }`, ascending; invalid values → `400 { error }`
  * - `POST {base}/conversations/:id/messages` `{ clientId, role, content }` →
  *   `201 { message, reply? }`; a repeated clientId → `200` with the same message
- * - `GET  {base}/conversations/:id/stream` → SSE with `id:` cursors, resuming
- *   after `Last-Event-ID`, streaming a scripted assistant reply as deltas
+ * - `GET  {base}/conversations/:id/stream?after=` → SSE with `id:` cursors, resuming
+ *   after `Last-Event-ID` (a fresh one skips messages up to `after`), streaming a
+ *   scripted assistant reply as deltas
  *
  * @example
  * const handlers = createMessageHandlers({ seed: 1, chaos: { duplicates: 0.3 } });
@@ -181,22 +185,12 @@ function makeHistory(db: MockDb, options: EndpointOptions, name: string): HttpHa
   return http.get(path, async ({ request, params }) => {
     await wait(drawLatency(chaos, random));
     const conversationId = String(params.conversationId);
-    const query = new URL(request.url).searchParams;
-    const after = readInteger(query.get('after'), 0);
-    const limit = readInteger(query.get('limit'), 1);
-    if (after === INVALID) {
-      return errorResponse(
-        400,
-        'INVALID_QUERY',
-        '`after` must be a sequence: an integer of 0 or more. Omit it for the start',
-      );
-    }
-    if (limit === INVALID) {
-      return errorResponse(
-        400,
-        'INVALID_QUERY',
-        '`limit` must be an integer of 1 or more. Omit it for every message',
-      );
+    let query: HistoryQuery;
+    try {
+      query = parseHistoryQuery(new URL(request.url).searchParams);
+    } catch (error) {
+      if (error instanceof HistoryQueryError) return errorResponse(400, error.code, error.message);
+      throw error;
     }
     const versions = db.versions(conversationId);
     let version: number | undefined;
@@ -205,8 +199,11 @@ function makeHistory(db: MockDb, options: EndpointOptions, name: string): HttpHa
       version = versions - 1 - Math.min(versions - 1, 1 + Math.floor(random() * 8));
     }
     const messages = db.history(conversationId, {
-      ...(after === undefined ? {} : { after }),
-      ...(limit === undefined ? {} : { limit }),
+      ...query,
+      // Neither `after` nor `before`: the latest page.
+      ...(query.after === undefined && query.before === undefined
+        ? { before: Number.POSITIVE_INFINITY }
+        : {}),
       ...(version === undefined ? {} : { version }),
     });
     return HttpResponse.json({ messages });
@@ -277,6 +274,13 @@ function makeStream(
   return http.get(path, async ({ request, params }) => {
     await wait(drawLatency(chaos, random));
     const conversationId = String(params.conversationId);
+    let after: number | undefined;
+    try {
+      after = parseHistoryQuery(new URL(request.url).searchParams).after;
+    } catch (error) {
+      if (error instanceof HistoryQueryError) return errorResponse(400, error.code, error.message);
+      throw error;
+    }
     const { tracker } = shared;
     tracker.open(conversationId);
     let open = true;
@@ -294,9 +298,14 @@ function makeStream(
     return createSseResponse({
       request,
       source: {
-        subscribe(after, sink) {
-          const stop = source.subscribe(after, {
-            send: sink.send,
+        subscribe(lastEventId, sink) {
+          // Only a fresh subscriber: a resuming one gets exactly what follows its cursor.
+          const loaded =
+            after === undefined || lastEventId ? undefined : loadedRange(db, conversationId, after);
+          const stop = source.subscribe(lastEventId, {
+            send: (entry) => {
+              if (!loaded?.has(entry.event)) sink.send(entry);
+            },
             close() {
               closed();
               sink.close();
@@ -318,15 +327,6 @@ function makeStream(
 
 /** The SSE `retry:` the mock's stream sends: reconnect 10 ms after a drop. */
 const MOCK_RETRY_MS = 10;
-
-const INVALID = Symbol('invalid');
-
-function readInteger(value: string | null, min: number): number | undefined | typeof INVALID {
-  if (value === null || value === '') return undefined;
-  if (!/^[0-9]{1,15}$/.test(value)) return INVALID;
-  const number = Number(value);
-  return number >= min ? number : INVALID;
-}
 
 function readSendInput(body: unknown): SendInput | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

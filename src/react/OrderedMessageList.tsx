@@ -5,6 +5,7 @@ import {
   Fragment,
   memo,
   type ReactNode,
+  type RefObject,
   useCallback,
   useMemo,
   useRef,
@@ -13,7 +14,10 @@ import {
 import { discardOptimistic, type SequenceGap, type TimelineMessage } from '../index';
 import { type ConversationStore, getConversationStore } from './conversationStore';
 import { layoutRowBlocks, type RowBlockLayout } from './layoutRowBlocks';
+import { defaultGap, defaultLoadOlder, defaultRow, plural, VISUALLY_HIDDEN } from './listDefaults';
 import { type MessagesQueryInput, messagesQueryOptions } from './messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
+import { useChatScroll } from './useChatScroll';
 
 /** What the row render prop gets for one message. */
 export interface MessageRowProps {
@@ -30,6 +34,21 @@ export interface MessageRowProps {
   retry?: () => void;
   /** For a failed send: remove it. */
   discard?: () => void;
+}
+
+/** What `renderJumpToLatest` gets. */
+export interface JumpToLatestProps {
+  /** Messages added below while the reader was scrolled up. */
+  newCount: number;
+  /** Scrolls to the newest message and follows new ones again. */
+  jump: () => void;
+}
+
+/** What `renderLoadOlder` gets: the older-history state of `useMessages`. */
+export interface LoadOlderProps {
+  isFetchingOlder: boolean;
+  error: Error | null;
+  fetchOlder: () => void;
 }
 
 /** Props of `OrderedMessageList`. */
@@ -57,6 +76,35 @@ export type OrderedMessageListProps<As extends ElementType = 'div'> = {
   /** Shown when the conversation has no messages. */
   empty?: ReactNode;
   /**
+   * The element that scrolls, when it is not the list itself (e.g. a
+   * wrapper with `overflow: auto`). The list opens it at the bottom,
+   * follows new messages while the reader is at the bottom, and keeps the
+   * visible message in place when older pages load above it.
+   * @default the list's own element: give it a height and `overflow-y: auto`
+   */
+  scrollRef?: RefObject<HTMLElement | null>;
+  /**
+   * Pixels from the bottom that still count as "at the bottom" (following).
+   * @default 48
+   */
+  followThreshold?: number;
+  /**
+   * Rendered, after the rows, while the reader is scrolled up: a "jump to
+   * latest" button, e.g. showing `newCount`. Style it sticky to keep it in view.
+   * @default nothing
+   */
+  renderJumpToLatest?: (props: JumpToLatestProps) => ReactNode;
+  /**
+   * Rendered above the rows while there is older history, inside the
+   * sentinel that loads the next page when it scrolls into view (when the
+   * list, or `scrollRef`, is a scroll container): a button,
+   * so keyboard and screen-reader users can load older messages too. Keep
+   * its height the same in every state: at the very top, a change of height
+   * above the rows cannot be scrolled away.
+   * @default a "Load older messages" button (disabled, "Loading…", while loading)
+   */
+  renderLoadOlder?: (props: LoadOlderProps) => ReactNode;
+  /**
    * The element (or component) that wraps the rows.
    * @default 'div'
    */
@@ -65,7 +113,11 @@ export type OrderedMessageListProps<As extends ElementType = 'div'> = {
 
 /**
  * Renders a conversation in order, one row per message, keyed by
- * `clientId ?? id`. The list subscribes to the order only and each row to
+ * `clientId ?? id`, and scrolls like a chat: it opens at the newest
+ * message, follows new and streaming messages while the reader is at the
+ * bottom, loads older pages when the top comes into view (or its "Load
+ * older messages" button is pressed) without moving what the reader sees,
+ * and announces new messages to screen readers (`role="status"`). The list subscribes to the order only and each row to
  * its own message, so a streamed token re-renders one row — not the list,
  * not the other rows — whatever the list's length. Use it under the same
  * `QueryClient` as `useMessages`, `useSendMessage` and `useMessageStream`.
@@ -88,10 +140,17 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
     history,
     empty,
     as,
+    scrollRef,
+    followThreshold = 48,
+    renderJumpToLatest,
+    renderLoadOlder = defaultLoadOlder,
     ...rest
   } = props;
-  const store = getConversationStore(useQueryClient(), conversationId);
+  const queryClient = useQueryClient();
+  const store = getConversationStore(queryClient, conversationId);
   useQuery({ ...messagesQueryOptions(conversationId, history), notifyOnChangeProps: [] });
+  const older = getOlderHistory(store);
+  const olderState = useSyncExternalStore(older.subscribe, older.getState, older.getState);
   const keys = useSyncExternalStore(
     store.subscribe,
     () => store.getTimeline().keys,
@@ -124,9 +183,37 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
     (key) => store.getTimeline().get(key)?.sequence === null,
   );
   const { blocks } = layout.current;
+  const latestHistory = useRef(history);
+  latestHistory.current = history;
+  const fetchOlder = useCallback(() => {
+    void fetchOlderWith(queryClient, store, latestHistory.current);
+  }, [queryClient, store]);
+  const hasOlder = hasOlderHistory(olderState, store.getTimeline());
+  // The live region is always a child of the rows' element: its parent is that element, whatever `as` is.
+  const statusRef = useRef<HTMLDivElement>(null);
+  const sentinelRef = useRef<HTMLDivElement>(null);
+  const scroll = useChatScroll({
+    marker: statusRef,
+    scroller: scrollRef,
+    sentinel: sentinelRef,
+    keys,
+    hasOlder,
+    isFetchingOlder: olderState.isFetchingOlder,
+    fetchOlder,
+    threshold: followThreshold,
+  });
   const Container: ElementType = as ?? 'div';
   return (
-    <Container {...rest}>
+    <Container aria-busy={olderState.isFetchingOlder || undefined} {...rest}>
+      {hasOlder && (
+        <div ref={sentinelRef} data-seqline-older="">
+          {renderLoadOlder({
+            isFetchingOlder: olderState.isFetchingOlder,
+            error: olderState.error,
+            fetchOlder,
+          })}
+        </div>
+      )}
       {blocks.length > 0
         ? blocks.map((block) => (
             <Block
@@ -139,6 +226,11 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
             />
           ))
         : empty}
+      {!scroll.atBottom &&
+        renderJumpToLatest?.({ newCount: scroll.newCount, jump: scroll.jumpToLatest })}
+      <div ref={statusRef} role="status" style={VISUALLY_HIDDEN}>
+        {scroll.newCount > 0 ? plural(scroll.newCount, 'new message') : ''}
+      </div>
     </Container>
   );
 }
@@ -213,38 +305,3 @@ const GapRow = memo(function GapRow({
 }) {
   return render(gap);
 });
-
-function defaultRow({
-  message,
-  isPending,
-  isStreaming,
-  isFailed,
-  retry,
-}: MessageRowProps): ReactNode {
-  return (
-    <div data-seqline-row="" data-role={message.role} data-status={message.status}>
-      {message.content}
-      {isPending && <small> Sending…</small>}
-      {isStreaming && <span aria-hidden="true">▍</span>}
-      {isFailed && (
-        <span role="alert">
-          {' '}
-          {message.error ?? 'Not sent'}
-          {retry && (
-            <button type="button" onClick={retry}>
-              Retry
-            </button>
-          )}
-        </span>
-      )}
-    </div>
-  );
-}
-
-function defaultGap(gap: SequenceGap): ReactNode {
-  return (
-    <div role="status" data-seqline-gap="">
-      Loading messages {gap.from}–{gap.to}…
-    </div>
-  );
-}

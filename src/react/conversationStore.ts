@@ -3,6 +3,7 @@ import { warn } from '../core/warn';
 import {
   changedKeys,
   createTimeline,
+  mergeLatestPage,
   mergeMessages,
   type SequenceGap,
   type Timeline,
@@ -176,7 +177,8 @@ function createConversationStore(
     const messages = (data as { messages?: unknown } | undefined)?.messages;
     if (!Array.isArray(messages)) return;
     try {
-      store.update((t) => mergeMessages(t, messages));
+      // The first page starts the timeline, so the history above it is not reported as gaps.
+      store.update((t) => mergeLatestPage(t, messages));
     } catch (error) {
       if (process.env.NODE_ENV !== 'production')
         warn(

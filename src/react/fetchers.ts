@@ -1,4 +1,4 @@
-import { type MessageRole, parseMessage, SeqlineError } from '../index';
+import { type Message, type MessageRole, parseMessage, SeqlineError } from '../index';
 
 /** How the default fetchers reach the server (seqline's wire protocol, docs/protocol.md). */
 export interface FetchOptions {
@@ -16,11 +16,17 @@ export interface FetchOptions {
   headers?: Record<string, string>;
 }
 
-/** One history request: `GET {base}/conversations/:id/messages?after=&limit=`. */
+/**
+ * One history request: `GET {base}/conversations/:id/messages` with
+ * `?after=&limit=` (newer than `after`), `?before=&limit=` (the page just
+ * below `before`) or `?limit=` alone (the latest page).
+ */
 export interface FetchMessagesParams {
   conversationId: string;
-  /** Return messages with a sequence above this one. */
-  after: number;
+  /** Messages with a sequence above this one (gap fills, refetches). */
+  after?: number;
+  /** The messages just below this sequence (older pages). Never set with `after`. */
+  before?: number;
   /** At most this many, ascending. */
   limit: number;
   signal?: AbortSignal;
@@ -78,14 +84,17 @@ export function conversationUrl(conversationId: string, options: FetchOptions = 
 }
 
 /**
- * The default history fetcher: `GET …/messages?after=&limit=` → `{ messages }`.
+ * The default history fetcher: `GET …/messages?after=&limit=`,
+ * `?before=&limit=` or `?limit=` (the latest page) → `{ messages }`.
  *
  * @example
  * const fetchMessages = createFetchMessages({ baseUrl: '/api' });
  */
 export function createFetchMessages(options: FetchOptions = {}): FetchMessages {
-  return async ({ conversationId, after, limit, signal }) => {
-    const url = `${conversationUrl(conversationId, options)}/messages?after=${after}&limit=${limit}`;
+  return async ({ conversationId, after, before, limit, signal }) => {
+    const from =
+      after !== undefined ? `after=${after}&` : before !== undefined ? `before=${before}&` : '';
+    const url = `${conversationUrl(conversationId, options)}/messages?${from}limit=${limit}`;
     const body = await request(options, url, { signal });
     const messages = (body as { messages?: unknown })?.messages;
     if (!Array.isArray(messages)) {
@@ -119,25 +128,34 @@ export function createPostMessage(options: FetchOptions = {}): PostMessage {
 }
 
 /**
- * Every page of a conversation's history from `after` on, validated: pages
- * of `pageSize` until one comes back short.
+ * Every message above `after`, validated: pages of `pageSize` until one
+ * comes back short. What a refetch asks for: only what is newer than the
+ * timeline holds.
  */
-export async function loadHistory(
+export async function loadNewer(
   fetchMessages: FetchMessages,
   conversationId: string,
+  after: number,
   pageSize: number,
   signal?: AbortSignal,
-): Promise<{ messages: ReturnType<typeof parseMessage>[] }> {
-  const messages: ReturnType<typeof parseMessage>[] = [];
-  let after = 0;
+): Promise<Message[]> {
+  const messages: Message[] = [];
   for (;;) {
     const page = await fetchMessages({ conversationId, after, limit: pageSize, signal });
     for (const item of page) messages.push(parseMessage(item));
     const last = messages.at(-1)?.sequence;
     // A short page, or one that does not move forward, is the end.
-    if (page.length < pageSize || last == null || last <= after) return { messages };
+    if (page.length < pageSize || last == null || last <= after) return messages;
     after = last;
   }
+}
+
+/** One page (latest, or just below `before`), validated. */
+export async function loadPage(
+  fetchMessages: FetchMessages,
+  params: FetchMessagesParams,
+): Promise<Message[]> {
+  return (await fetchMessages(params)).map((item) => parseMessage(item));
 }
 
 // ---------------------------------------------------------------------------

@@ -17,7 +17,12 @@ export type {
 export { createFetchMessages, createPostMessage, RequestError } from './fetchers';
 export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
 export { messagesQueryOptions } from './messagesQueryOptions';
-export type { MessageRowProps, OrderedMessageListProps } from './OrderedMessageList';
+export type {
+  JumpToLatestProps,
+  LoadOlderProps,
+  MessageRowProps,
+  OrderedMessageListProps,
+} from './OrderedMessageList';
 export { OrderedMessageList } from './OrderedMessageList';
 export type { Outbox, OutboxEntry, WebStorageLike, WebStorageOutboxOptions } from './outbox';
 export { createMemoryOutbox, createWebStorageOutbox } from './outbox';

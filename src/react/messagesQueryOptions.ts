@@ -1,14 +1,21 @@
 import { queryOptions } from '@tanstack/react-query';
 import type { Message } from '../index';
-import { messagesQueryKey } from './conversationStore';
+import { getConversationStore, messagesQueryKey } from './conversationStore';
 import {
   createFetchMessages,
   type FetchMessages,
   type FetchOptions,
-  loadHistory,
+  loadNewer,
+  loadPage,
 } from './fetchers';
+import { getOlderHistory } from './olderHistory';
 
-/** A conversation's history as the query cache holds it. */
+/**
+ * What the history query's last fetch brought: on the first fetch the
+ * latest page, on a refetch only the messages newer than the timeline held.
+ * Each result is merged into the conversation's timeline, which holds the
+ * whole loaded history (read it with `useMessages`).
+ */
 export interface MessagesData {
   messages: Message[];
 }
@@ -17,11 +24,12 @@ export interface MessagesData {
 export interface MessagesQueryInput extends FetchOptions {
   /**
    * Loads one page of history.
-   * @default createFetchMessages(options): GET {baseUrl}/conversations/:id/messages?after=&limit=
+   * @default createFetchMessages(options): GET {baseUrl}/conversations/:id/messages?after=|before=&limit=
    */
   fetchMessages?: FetchMessages;
   /**
-   * Messages per history request; pages are fetched until one comes back short.
+   * Messages per history request: the latest page on open, each older page,
+   * and each page of a refetch (which pages on until one comes back short).
    * @default 200
    */
   pageSize?: number;
@@ -30,8 +38,12 @@ export interface MessagesQueryInput extends FetchOptions {
 /**
  * The history query of one conversation, TanStack style: the same object
  * feeds `useQuery`, `prefetchQuery`, `ensureQueryData` and (through its
- * typed `queryKey`) `setQueryData`. Whatever lands in this query is merged
- * into the conversation's timeline, never replacing newer live state.
+ * typed `queryKey`) `setQueryData`. The first fetch is one request for the
+ * latest page; the timeline then starts below it, so older messages are not
+ * gaps (`useMessages().fetchOlder` loads them). A refetch (window focus,
+ * `refetchInterval`, reconnect) asks only for what is newer than the
+ * timeline's `lastSequence`, in pages. Whatever lands in this query is
+ * merged into the timeline, never replacing newer live state.
  *
  * @example
  * await queryClient.prefetchQuery(messagesQueryOptions('c1', { baseUrl: '/api' }));
@@ -42,6 +54,18 @@ export function messagesQueryOptions(conversationId: string, input: MessagesQuer
   const pageSize = input.pageSize ?? 200;
   return queryOptions<MessagesData>({
     queryKey: messagesQueryKey(conversationId),
-    queryFn: ({ signal }) => loadHistory(fetchMessages, conversationId, pageSize, signal),
+    queryFn: async ({ signal, client }) => {
+      const store = client && getConversationStore(client, conversationId);
+      const timeline = store?.getTimeline();
+      if (timeline && timeline.lastSequence > timeline.start) {
+        const after = timeline.lastSequence;
+        return {
+          messages: await loadNewer(fetchMessages, conversationId, after, pageSize, signal),
+        };
+      }
+      const messages = await loadPage(fetchMessages, { conversationId, limit: pageSize, signal });
+      if (store) getOlderHistory(store).startAt(messages, pageSize);
+      return { messages };
+    },
   });
 }

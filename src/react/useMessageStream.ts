@@ -9,6 +9,7 @@ import {
   type FetchMessages,
   type FetchOptions,
 } from './fetchers';
+import { streamUrlAfter, whenHistorySettled } from './streamStart';
 
 /** Options for `useMessageStream`. */
 export interface UseMessageStreamOptions extends FetchOptions {
@@ -18,7 +19,9 @@ export interface UseMessageStreamOptions extends FetchOptions {
    */
   enabled?: boolean;
   /**
-   * The stream's URL.
+   * The stream's URL. Once the history query (if any) has loaded, each
+   * connection adds `?after=` (the highest sequence the timeline holds,
+   * final), so the server sends only what follows the loaded range.
    * @default `${baseUrl}/conversations/:id/stream`
    */
   url?: string;
@@ -77,7 +80,8 @@ export function useMessageStream(
   conversationId: string,
   options: UseMessageStreamOptions = {},
 ): UseMessageStreamResult {
-  const store = getConversationStore(useQueryClient(), conversationId);
+  const queryClient = useQueryClient();
+  const store = getConversationStore(queryClient, conversationId);
   const latest = useRef(options);
   latest.current = options;
   const [status, setStatus] = useState<UseMessageStreamResult['status']>('closed');
@@ -130,7 +134,7 @@ export function useMessageStream(
     const connect = () => {
       timer = undefined;
       setStatus('connecting');
-      const current = open(url, { lastEventId: cursor });
+      const current = open(streamUrlAfter(url, store.getTimeline()), { lastEventId: cursor });
       source = current;
       current.onopen = () => setStatus('open');
       current.onmessage = (message) => {
@@ -154,8 +158,10 @@ export function useMessageStream(
         timer = setTimeout(connect, delay);
       };
     };
-    connect();
+    // After the history's first page, so the stream starts where it ends (`?after=`).
+    const cancelWait = whenHistorySettled(queryClient, conversationId, connect);
     return () => {
+      cancelWait();
       stopped = true;
       clearTimeout(timer);
       clearTimeout(gapTimer);
@@ -163,7 +169,7 @@ export function useMessageStream(
       source = undefined;
       setStatus('closed');
     };
-  }, [store, url, enabled]);
+  }, [queryClient, conversationId, store, url, enabled]);
 
   return { status };
 }

@@ -1,5 +1,5 @@
 import { type UseQueryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useSyncExternalStore } from 'react';
+import { useCallback, useRef, useSyncExternalStore } from 'react';
 import type { SequenceGap, Timeline, TimelineMessage } from '../index';
 import { getConversationStore } from './conversationStore';
 import {
@@ -7,6 +7,7 @@ import {
   type MessagesQueryInput,
   messagesQueryOptions,
 } from './messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
 
 /** Options for `useMessages`: how to fetch, plus TanStack Query's usual knobs. */
 export interface UseMessagesOptions
@@ -30,20 +31,34 @@ export interface UseMessagesResult {
   isFetching: boolean;
   /** The history query's error, if its last fetch failed. */
   error: Error | null;
-  /** Refetches history; the result is merged, so live state never goes back. */
+  /** Refetches what is newer than the timeline holds; merged, so live state never goes back. */
   refetch: () => Promise<unknown>;
+  /** There may be messages above the loaded ones (the last page below was full). */
+  hasOlder: boolean;
+  /** True while `fetchOlder` is loading a page. */
+  isFetchingOlder: boolean;
+  /** Why the last `fetchOlder` failed, until one succeeds. */
+  fetchOlderError: Error | null;
+  /**
+   * Loads the page just below the oldest loaded message (`?before=`) and
+   * merges it; live state is untouched. Calls while one is loading join it;
+   * it never rejects (see `fetchOlderError`).
+   */
+  fetchOlder: () => Promise<void>;
 }
 
 /**
  * A conversation's messages in their one correct order: server history
  * (through TanStack Query) merged with optimistic sends and streamed replies.
- * A refetch is merged, never replaces: it cannot shorten a streaming reply
- * or drop a message sent after it started. Re-renders on every change,
+ * Opening costs one request (the latest page); `fetchOlder` loads the
+ * pages above it. A refetch asks only for what is newer, and is merged,
+ * never replaces: it cannot shorten a streaming reply or drop a message
+ * sent after it started. Re-renders on every change,
  * streamed tokens included; for long lists render `OrderedMessageList`,
  * which re-renders only the row that changed.
  *
  * @example
- * const { messages, isLoading } = useMessages('c1', { baseUrl: '/api' });
+ * const { messages, isLoading, hasOlder, fetchOlder } = useMessages('c1', { baseUrl: '/api' });
  */
 export function useMessages(
   conversationId: string,
@@ -57,6 +72,14 @@ export function useMessages(
     ...query,
   });
   const timeline = useSyncExternalStore(store.subscribe, store.getTimeline, store.getTimeline);
+  const older = getOlderHistory(store);
+  const olderState = useSyncExternalStore(older.subscribe, older.getState, older.getState);
+  const input = useRef({ fetchMessages, baseUrl, fetch, headers, pageSize });
+  input.current = { fetchMessages, baseUrl, fetch, headers, pageSize };
+  const fetchOlder = useCallback(
+    () => fetchOlderWith(queryClient, store, input.current),
+    [queryClient, store],
+  );
   return {
     messages: timeline.messages,
     timeline,
@@ -65,5 +88,9 @@ export function useMessages(
     isFetching: result.isFetching,
     error: result.error,
     refetch: result.refetch,
+    hasOlder: hasOlderHistory(olderState, timeline),
+    isFetchingOlder: olderState.isFetchingOlder,
+    fetchOlderError: olderState.error,
+    fetchOlder,
   };
 }

@@ -20,6 +20,17 @@ export type { BusEntry, BusSink, MessageBus } from './bus/messageBus';
 export { BUS_START, MessageBusError } from './bus/messageBus';
 export type { SequenceAllocatorErrorCode } from './errors';
 export { SequenceAllocatorError } from './errors';
+export type {
+  HistoryQuery,
+  HistoryQueryErrorCode,
+  HistoryQueryOptions,
+} from './historyQuery';
+export {
+  HistoryQueryError,
+  MAX_HISTORY_LIMIT,
+  parseHistoryQuery,
+  selectHistoryPage,
+} from './historyQuery';
 export type { InsertWithSequenceOptions, InsertWithSequenceResult } from './insertWithSequence';
 export { insertWithSequence } from './insertWithSequence';
 export type { MemoryAllocator } from './memory';
@@ -36,11 +47,11 @@ export { createMemoryMessageStore } from './store/createMemoryMessageStore';
 export type {
   AppendInput,
   AppendResult,
-  HistoryQuery,
+  HistoryPageQuery,
   MessageStore,
   MessageStoreErrorCode,
 } from './store/messageStore';
-export { MAX_PAGE_SIZE, MessageStoreError } from './store/messageStore';
+export { MessageStoreError } from './store/messageStore';
 export type {
   EventLog,
   EventLogOptions,

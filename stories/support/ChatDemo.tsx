@@ -8,6 +8,7 @@ import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } fro
 import type { SequenceGap } from 'seqline';
 import type { ChaosOptions } from 'seqline/msw';
 import {
+  type JumpToLatestProps,
   type MessageRowProps,
   messagesQueryKey,
   messagesQueryOptions,
@@ -179,6 +180,7 @@ function Chat({
           renderMessage={renderMessage}
           renderGap={renderGap}
           empty={<p className="seqline-chat__empty">No messages yet. Say hello.</p>}
+          renderJumpToLatest={renderJumpToLatest}
         />
       )}
       <form className="seqline-chat__composer" onSubmit={submit}>
@@ -201,6 +203,17 @@ function Chat({
         ) : null}
       </form>
     </section>
+  );
+}
+
+/** Sticky at the bottom of the list while the reader is scrolled up. */
+function renderJumpToLatest({ newCount, jump }: JumpToLatestProps) {
+  return (
+    <li className="seqline-chat__jump">
+      <button type="button" onClick={jump}>
+        {newCount > 0 ? `${newCount} new message${newCount === 1 ? '' : 's'}` : 'Jump to latest'} ↓
+      </button>
+    </li>
   );
 }
 

@@ -22,11 +22,13 @@ export async function expectListMatchesServer(
   canvas: HTMLElement,
   server: MockServer,
   timeout = 10_000,
+  /** Compare only the server's newest messages: how many the list loaded (a long conversation). */
+  loaded?: number,
 ) {
   await server.idle();
   await waitFor(
     () => {
-      const truth = server.truth();
+      const truth = loaded === undefined ? server.truth() : server.truth().slice(-loaded);
       expect(truth.every((m) => m.status === 'complete')).toBe(true);
       expect(renderedRows(canvas)).toEqual(
         truth.map((m) => ({

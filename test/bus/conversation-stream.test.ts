@@ -99,6 +99,57 @@ async function flush() {
 }
 
 describe('createConversationStream', () => {
+  it('starts a fresh subscriber after `after`: neither the stored history nor the bus replay of it', async () => {
+    const bus = createMemoryBus();
+    const stored = Array.from({ length: 100 }, (_, i) => ({
+      ...user,
+      id: `h${i + 1}`,
+      sequence: i + 1,
+      content: `m${i + 1}`,
+    }));
+    // The bus still holds an event about a message the client loaded (a stale replay).
+    await bus.publish(CONVERSATION, { type: 'message', message: stored[49] });
+    const loads: number[] = [];
+    const stream = createConversationStream({
+      bus,
+      conversationId: CONVERSATION,
+      after: 98,
+      loadSnapshot: (_, afterSequence) => {
+        loads.push(afterSequence);
+        return stored.filter((m) => m.sequence > afterSequence);
+      },
+    });
+    const client = fakeClient();
+    const stop = stream.subscribe(undefined, client.sink);
+    await flush();
+    await bus.publish(CONVERSATION, {
+      type: 'message',
+      message: { ...user, id: 'h101', sequence: 101 },
+    });
+    await flush();
+    stop();
+    expect(loads).toEqual([98]);
+    expect(client.received.map((e) => (e.event as { message: Message }).message.id)).toEqual([
+      'h99',
+      'h100',
+      'h101',
+    ]);
+  });
+
+  it('rejects an `after` that is not a sequence', () => {
+    const bus = createMemoryBus();
+    for (const after of [-1, 1.5, Number.NaN]) {
+      expect(() =>
+        createConversationStream({
+          bus,
+          conversationId: CONVERSATION,
+          after,
+          loadSnapshot: () => [],
+        }),
+      ).toThrow(/after must be a sequence/);
+    }
+  });
+
   it('a subscriber joining mid-reply gets the stored snapshot, then live deltas, each character once', async () => {
     const bus = createMemoryBus();
     const db = fakeDatabase();

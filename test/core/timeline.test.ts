@@ -7,6 +7,7 @@ import {
   createTimeline,
   discardOptimistic,
   failOptimistic,
+  mergeLatestPage,
   mergeMessages,
   type OptimisticDraft,
   StreamEventError,
@@ -427,6 +428,42 @@ describe('gaps', () => {
       serverMessage({ id: 'y', sequence: 103 }),
     ]);
     expect(t.gaps).toEqual([{ from: 102, to: 102 }]);
+  });
+
+  it('mergeLatestPage starts a fresh timeline below the page, so older history is not a gap', () => {
+    const page = [401, 402, 404].map((sequence) => serverMessage({ id: `m${sequence}`, sequence }));
+    const t = mergeLatestPage(createTimeline('c1'), page);
+    expect(t.start).toBe(400);
+    expect(t.lastSequence).toBe(404);
+    // The hole inside the page is still a gap; everything below it is not.
+    expect(t.gaps).toEqual([{ from: 403, to: 403 }]);
+    // An older page merges below the start without reporting gaps; a newer page merges as usual.
+    const older = mergeMessages(t, [serverMessage({ id: 'm399', sequence: 399 })]);
+    expect(older.gaps).toEqual([{ from: 403, to: 403 }]);
+    expect(older.messages.map((m) => m.sequence)).toEqual([399, 401, 402, 404]);
+    const newer = mergeLatestPage(older, [serverMessage({ id: 'm407', sequence: 407 })]);
+    expect(newer.start).toBe(400);
+    expect(newer.gaps).toEqual([
+      { from: 403, to: 403 },
+      { from: 405, to: 406 },
+    ]);
+  });
+
+  it('mergeLatestPage keeps the start of a timeline that has seen server messages', () => {
+    const seen = mergeMessages(createTimeline('c1'), [serverMessage({ id: 'a', sequence: 1 })]);
+    const t = mergeLatestPage(seen, [serverMessage({ id: 'e', sequence: 5 })]);
+    expect(t.start).toBe(0);
+    expect(t.gaps).toEqual([{ from: 2, to: 4 }]);
+    // Nothing to merge, nothing changes.
+    expect(mergeLatestPage(t, [])).toBe(t);
+    const empty = createTimeline('c1');
+    expect(mergeLatestPage(empty, [])).toBe(empty);
+  });
+
+  it('mergeLatestPage validates like mergeMessages and then changes nothing', () => {
+    const t = createTimeline('c1');
+    expect(() => mergeLatestPage(t, [{ id: 'x', sequence: 'nope' }])).toThrow(ValidationError);
+    expect(t.start).toBe(0);
   });
 
   it('warns about two messages sharing a sequence', () => {

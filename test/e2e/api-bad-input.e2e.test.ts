@@ -108,9 +108,25 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
       await expectRefused(await send(), status, code);
     });
 
-    it('an invalid history query → 400', async () => {
+    it.each([
+      'after=-1',
+      'before=0',
+      'before=-1',
+      'before=abc',
+      'limit=0',
+      'limit=100000',
+      'after=1&before=5',
+    ])('an invalid history query (%s) → 400', async (query) => {
       await expectRefused(
-        await fetch(`${demo.url}api/conversations/${conversationId}/messages?after=-1`),
+        await fetch(`${demo.url}api/conversations/${conversationId}/messages?${query}`),
+        400,
+        'INVALID_QUERY',
+      );
+    });
+
+    it('an invalid stream start (after=-1) → 400', async () => {
+      await expectRefused(
+        await fetch(`${demo.url}api/conversations/${conversationId}/stream?after=-1`),
         400,
         'INVALID_QUERY',
       );
@@ -138,6 +154,19 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
       expect((await storedMessages(backend, conversationId)).map((m) => m.sequence)).toEqual([
         1, 2,
       ]);
+    });
+
+    it('reads backwards: the latest page, then the page below', async () => {
+      const messages = `${demo.url}api/conversations/${conversationId}/messages`;
+      const sequences = async (query: string) =>
+        (
+          (await (await fetch(`${messages}?${query}`)).json()) as {
+            messages: { sequence: number }[];
+          }
+        ).messages.map((m) => m.sequence);
+      expect(await sequences('limit=1')).toEqual([2]);
+      expect(await sequences('before=2&limit=5')).toEqual([1]);
+      expect(await sequences('after=1&limit=5')).toEqual([2]);
     });
   });
 }

@@ -175,8 +175,7 @@ for (const variant of variants) {
       );
       const reconnected = page.waitForResponse(
         (r) =>
-          r.url().endsWith(`/${conversationId}/stream`) &&
-          r.headers()['x-seqline-instance'] === survivor.name,
+          isStream(r.url(), conversationId) && r.headers()['x-seqline-instance'] === survivor.name,
         { timeout: 20_000 },
       );
       process.kill(killed.pid, 'SIGKILL');
@@ -225,13 +224,18 @@ for (const variant of variants) {
 
 // ---------------------------------------------------------------------------
 
+/** A stream request of the conversation; the client adds `?after=` (where its history ends). */
+function isStream(url: string, conversationId: string): boolean {
+  return new URL(url).pathname.endsWith(`/${conversationId}/stream`);
+}
+
 /** The instance (x-seqline-instance) that answered each POST and each stream connection, in order. */
 function track(page: Page, conversationId: string): { posts: string[]; streams: string[] } {
   const traffic = { posts: [] as string[], streams: [] as string[] };
   page.on('response', (response: Response) => {
     const instance = response.headers()['x-seqline-instance'];
     if (!instance) return;
-    if (response.url().endsWith(`/${conversationId}/stream`)) traffic.streams.push(instance);
+    if (isStream(response.url(), conversationId)) traffic.streams.push(instance);
     else if (
       response.request().method() === 'POST' &&
       response.url().endsWith(`/${conversationId}/messages`)

@@ -177,6 +177,53 @@ describe('GET messages', () => {
     const { messagesUrl } = setup();
     expect((await fetch(`${messagesUrl}?limit=0`)).status).toBe(400);
   });
+
+  it('reads backwards: no after and no before is the latest page, before= the page below', async () => {
+    const handlers = createMessageHandlers({
+      baseUrl: '/api',
+      conversations: {
+        long: Array.from({ length: 10 }, (_, i) => ({
+          role: 'user' as const,
+          content: `m${i + 1}`,
+        })),
+      },
+    });
+    server.use(...handlers);
+    const { messagesUrl } = routes('long');
+    const sequences = async (query: string) =>
+      (
+        (await (await fetch(`${messagesUrl}${query}`)).json()).messages as { sequence: number }[]
+      ).map((m) => m.sequence);
+    expect(await sequences('?limit=3')).toEqual([8, 9, 10]);
+    expect(await sequences('?before=8&limit=3')).toEqual([5, 6, 7]);
+    expect(await sequences('?before=3&limit=3')).toEqual([1, 2]);
+    expect(await sequences('?before=1&limit=3')).toEqual([]);
+    expect(await sequences('?before=100&limit=2')).toEqual([9, 10]);
+    expect(await sequences('?after=8&limit=3')).toEqual([9, 10]);
+    // Without a limit, every message of the range (as before).
+    expect(await sequences('')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it.each([
+    'before=0',
+    'before=-1',
+    'before=abc',
+    'before=1.5',
+    'limit=0',
+    'limit=100000',
+    'limit=-5',
+    'after=1&before=5',
+  ])('rejects %s with a 400 JSON error and changes nothing', async (query) => {
+    const { handlers, id, messagesUrl, post } = setup({ reply: false });
+    await post(send('kept'));
+    const before = snapshot(handlers, id);
+    const response = await fetch(`${messagesUrl}?${query}`);
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error.code).toBe('INVALID_QUERY');
+    expect(error.message).toMatch(/^\[seqline\] \[server\] `(before|limit|after)`|not both/);
+    expect(snapshot(handlers, id)).toEqual(before);
+  });
 });
 
 describe('GET stream', () => {
@@ -225,6 +272,25 @@ describe('GET stream', () => {
     expect(resumed.at(-1)!.id).toBe(String(total));
     const byQuery = await take(`${streamUrl}?lastEventId=${total - 1}`, 1);
     expect(byQuery.map((e) => e.id)).toEqual([String(total)]);
+  });
+
+  it('skips, for a fresh subscriber with ?after=, every event about the messages it loaded', async () => {
+    const { handlers, id, post, streamUrl } = setup({ reply: false });
+    for (const content of ['a', 'b', 'c']) await post(send(content));
+    // The client loaded 1..2: only message 3 and what follows come over the stream.
+    const events = take(`${streamUrl}?after=2`, 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await post(send('d'));
+    const got = await events;
+    expect(got.map((e) => (e.event.message as { sequence: number }).sequence)).toEqual([3, 4]);
+    expect(handlers.db.log(id).entries().length).toBe(4);
+  });
+
+  it.each(['after=-1', 'after=x'])('rejects a stream with %s with 400', async (query) => {
+    const { streamUrl } = setup();
+    const response = await fetch(`${streamUrl}?${query}`);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('INVALID_QUERY');
   });
 
   it('replays everything for a forged cursor', async () => {

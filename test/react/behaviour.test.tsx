@@ -129,6 +129,7 @@ describe('a streamed delta in a 1,000-message list', () => {
     const renders = new Map<string, number>();
     let listRenders = 0;
     const chat = renderChat('big', {
+      pageSize: 1_000,
       onListRender: () => listRenders++,
       renderMessage: ({ message, messageKey }) => {
         renders.set(messageKey, (renders.get(messageKey) ?? 0) + 1);
@@ -270,7 +271,9 @@ describe('resume and gaps', () => {
     act(() => first.drop());
     await waitFor(() => expect(FakeEventSource.opened).toHaveLength(2));
     expect(FakeEventSource.opened[1]!.lastEventId).toBe('41');
-    expect(FakeEventSource.opened[1]!.url).toBe(`${BASE}/conversations/resume/stream`);
+    // The loaded range ends at m1: a fresh connection would start after it; the cursor wins when resuming.
+    expect(FakeEventSource.opened[0]!.url).toBe(`${BASE}/conversations/resume/stream?after=1`);
+    expect(FakeEventSource.opened[1]!.url).toBe(`${BASE}/conversations/resume/stream?after=1`);
     chat.unmount();
   });
 

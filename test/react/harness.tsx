@@ -74,6 +74,8 @@ export interface ChatOptions {
   baseUrl?: string;
   /** Headers on every request of the hooks (e.g. authorization). */
   headers?: Record<string, string>;
+  /** Messages per history page (the latest page is what a chat opens with). */
+  pageSize?: number;
 }
 
 interface ChatProps {
@@ -122,12 +124,14 @@ function History({
   conversationId,
   baseUrl,
   headers,
+  pageSize,
 }: {
   conversationId: string;
   baseUrl: string;
   headers?: Record<string, string>;
+  pageSize?: number;
 }) {
-  useMessages(conversationId, { baseUrl, headers });
+  useMessages(conversationId, { baseUrl, headers, pageSize });
   return null;
 }
 
@@ -147,7 +151,12 @@ function Chat({ conversationId, options, api }: ChatProps) {
   });
   return (
     <>
-      <History conversationId={conversationId} baseUrl={baseUrl} headers={options.headers} />
+      <History
+        conversationId={conversationId}
+        baseUrl={baseUrl}
+        headers={options.headers}
+        pageSize={options.pageSize}
+      />
       {options.stream !== false && (
         <Stream
           conversationId={conversationId}
@@ -167,7 +176,7 @@ function Chat({ conversationId, options, api }: ChatProps) {
         conversationId={conversationId}
         as={Container}
         counter={counter}
-        history={{ baseUrl, headers: options.headers }}
+        history={{ baseUrl, headers: options.headers, pageSize: options.pageSize }}
         renderMessage={options.renderMessage ?? defaultTestRow}
       />
     </>

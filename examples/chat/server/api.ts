@@ -2,7 +2,9 @@ import type { Message } from 'seqline';
 import {
   createConversationStream,
   createSseResponse,
+  HistoryQueryError,
   type MessageBus,
+  parseHistoryQuery,
   type SseSource,
 } from 'seqline/server';
 import type { Assistant } from './assistant';
@@ -34,7 +36,7 @@ export interface ChatApiOptions {
    * somewhere else (another bus, another instance's broker).
    * @default createConversationStream over `bus`, catching up from `store`
    */
-  streamSource?: (conversationId: string) => SseSource;
+  streamSource?: (conversationId: string, after: number | undefined) => SseSource;
   /** Shown by `GET /api/health`. */
   describe?: Record<string, string>;
 }
@@ -45,19 +47,20 @@ export interface ChatApiOptions {
  * `toNodeHandler`, or in any runtime with web Requests.
  *
  * - `GET  /api/conversations`
- * - `GET  /api/conversations/:id/messages?after=&limit=`
+ * - `GET  /api/conversations/:id/messages?after=&limit=`, `?before=&limit=`, `?limit=` (latest)
  * - `POST /api/conversations/:id/messages` `{ clientId, role?: 'user', content }`
- * - `GET  /api/conversations/:id/stream` (SSE, resumes after `Last-Event-ID`)
+ * - `GET  /api/conversations/:id/stream?after=` (SSE, resumes after `Last-Event-ID`)
  * - `GET  /api/health`
  */
 export function createChatApi(options: ChatApiOptions): (request: Request) => Promise<Response> {
   const { store, bus, assistant } = options;
   const streamSource =
     options.streamSource ??
-    ((conversationId: string) =>
+    ((conversationId: string, after: number | undefined) =>
       createConversationStream({
         bus,
         conversationId,
+        ...(after === undefined ? {} : { after }),
         loadSnapshot: (id, after) => store.listMessages(id, after, 100_000),
         onError: (error) => console.error('[chat] stream catch-up failed:', error),
       }));
@@ -138,15 +141,16 @@ export function createChatApi(options: ChatApiOptions): (request: Request) => Pr
   };
 
   const history = async (conversationId: string, url: URL): Promise<Response> => {
-    const after = integer(url.searchParams.get('after'), 0);
-    const limit = integer(url.searchParams.get('limit'), 200);
-    if (after === undefined || after < 0) {
-      return fail(400, 'INVALID_QUERY', 'after must be a sequence number, 0 or more.');
-    }
-    if (limit === undefined || limit < 1 || limit > LIMITS.pageSize) {
-      return fail(400, 'INVALID_QUERY', `limit must be between 1 and ${LIMITS.pageSize}.`);
-    }
-    const messages: Message[] = await store.listMessages(conversationId, after, limit);
+    const query = parseHistoryQuery(url.searchParams, { maxLimit: LIMITS.pageSize });
+    const limit = query.limit ?? 200;
+    const messages: Message[] =
+      query.after !== undefined
+        ? await store.listMessages(conversationId, query.after, limit)
+        : await store.listMessagesBefore(
+            conversationId,
+            query.before ?? Number.MAX_SAFE_INTEGER,
+            limit,
+          );
     return json(200, { messages });
   };
 
@@ -178,9 +182,11 @@ export function createChatApi(options: ChatApiOptions): (request: Request) => Pr
         }
         if (parts[3] === 'stream') {
           if (request.method !== 'GET') return notAllowed('GET');
+          // `?after=`: where the client's loaded history ends; a fresh stream starts there.
+          const { after } = parseHistoryQuery(url.searchParams);
           return createSseResponse({
             request,
-            source: streamSource(id),
+            source: streamSource(id, after),
             keepAliveMs: 10_000,
             retryMs: 1000,
           });
@@ -188,6 +194,7 @@ export function createChatApi(options: ChatApiOptions): (request: Request) => Pr
       }
       return fail(404, 'NOT_FOUND', `No route for ${request.method} ${url.pathname}.`);
     } catch (error) {
+      if (error instanceof HistoryQueryError) return fail(400, error.code, error.message);
       console.error('[chat]', error);
       return fail(500, 'INTERNAL', 'The server failed; the message was not stored. Try again.');
     }
@@ -215,11 +222,6 @@ function notAllowed(allow: string): Response {
   const response = fail(405, 'METHOD_NOT_ALLOWED', `Use ${allow}.`);
   response.headers.set('allow', allow);
   return response;
-}
-
-function integer(value: string | null, fallback: number): number | undefined {
-  if (value === null || value === '') return fallback;
-  return /^[0-9]{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
 function decode(segment: string): string | undefined {

@@ -35,6 +35,16 @@ export interface ConversationStreamOptions {
   /** Catch-up from the database; see {@link LoadSnapshot}. */
   loadSnapshot: LoadSnapshot;
   /**
+   * Where a subscriber without a valid `Last-Event-ID` starts: the end of
+   * the range the client already loaded as history (every message up to
+   * this sequence is final on the client), read from the stream URL's
+   * `?after=` (see `parseHistoryQuery`). Catch-up then sends only what
+   * follows, instead of the whole conversation. A valid `Last-Event-ID`
+   * wins over it.
+   * @default 0 (the whole conversation)
+   */
+  after?: number;
+  /**
    * Called when `loadSnapshot` throws or returns something that is not
    * messages. The stream then closes, and the client's `EventSource`
    * reconnects with its `Last-Event-ID` and resumes.
@@ -54,14 +64,15 @@ export interface ConversationStreamOptions {
  *
  * The SSE ids it writes are `<sequence>.<bus cursor>.<check>` (see
  * docs/bus.md): the same on every instance, so a client served by B
- * resumes on A. A missing, malformed or forged `Last-Event-ID` gets a full
- * catch-up, never an error.
+ * resumes on A. A missing, malformed or forged `Last-Event-ID` gets a
+ * catch-up from `after` (the whole conversation without it), never an error.
  *
  * @example
- * // GET /conversations/:id/stream, on every instance
+ * // GET /conversations/:id/stream?after=, on every instance
+ * const { after } = parseHistoryQuery(new URL(request.url).searchParams); // a 400 when invalid
  * return createSseResponse({
  *   request,
- *   source: createConversationStream({ bus, conversationId: id, loadSnapshot }),
+ *   source: createConversationStream({ bus, conversationId: id, loadSnapshot, after }),
  * });
  */
 export function createConversationStream(options: ConversationStreamOptions): SseSource {
@@ -73,11 +84,17 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
     );
   }
   const onError = options.onError ?? ((error: unknown) => console.error(error));
+  const start = options.after ?? 0;
+  if (!Number.isSafeInteger(start) || start < 0) {
+    throw new MessageBusError(
+      `[seqline] [bus] after must be a sequence (an integer of 0 or more), got ${String(options.after)}`,
+    );
+  }
 
   return {
     subscribe(lastEventId, sink) {
       const resume = parseStreamCursor(conversationId, lastEventId);
-      const seam = new Seam(resume?.afterSequence ?? 0);
+      const seam = new Seam(resume?.afterSequence ?? start, resume ? 0 : start);
       let busCursor = resume?.busCursor ?? BUS_START;
       let live = false;
       let stopped = false;

@@ -29,7 +29,16 @@ export class Seam {
   private readonly open = new Set<number>();
   private maxSequence: number;
 
-  constructor(private readonly afterSequence: number) {
+  constructor(
+    private readonly afterSequence: number,
+    /**
+     * The client holds every message up to this sequence, final, by its own
+     * account (a stream URL's `after`): their events are never forwarded.
+     * Not the resume cursor's sequence, which may cover a message this
+     * connection never saw (one still in flight on the bus).
+     */
+    private readonly settled = 0,
+  ) {
     this.maxSequence = afterSequence;
   }
 
@@ -54,6 +63,16 @@ export class Seam {
   }
 
   private message(message: Message): boolean {
+    if (message.sequence !== null && message.sequence <= this.settled) {
+      // The client holds it, final: so are its deltas and status.
+      this.known.set(message.id, {
+        length: Number.POSITIVE_INFINITY,
+        rank: FINAL,
+        sequence: message.sequence,
+        ahead: new Map(),
+      });
+      return false;
+    }
     const known = this.known.get(message.id);
     const rank = STATUS_RANK[message.status];
     if (known && message.content.length <= known.length && rank <= known.rank) return false;

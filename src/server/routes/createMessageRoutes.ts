@@ -4,9 +4,10 @@ import { createConversationStream } from '../bus/createConversationStream';
 import { createReplyWriter, type ReplyWriter } from '../bus/createReplyWriter';
 import { createMemoryBus } from '../bus/memory';
 import type { MessageBus } from '../bus/messageBus';
-import { MAX_PAGE_SIZE, type MessageStore, MessageStoreError } from '../store/messageStore';
+import { HistoryQueryError, MAX_HISTORY_LIMIT, parseHistoryQuery } from '../historyQuery';
+import { type MessageStore, MessageStoreError } from '../store/messageStore';
 import { createSseResponse } from '../stream/sse';
-import { fail, integerParam, json, readBody } from './http';
+import { fail, json, readBody } from './http';
 
 /** What a request wants to do with a conversation. */
 export type RouteAction = 'read' | 'write';
@@ -148,11 +149,11 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
     try {
       return await work();
     } catch (error) {
+      if (error instanceof HistoryQueryError) return fail(400, 'INVALID_QUERY', stripPrefix(error));
       if (error instanceof MessageStoreError) {
-        if (error.code === 'INVALID_INPUT')
-          return fail(400, 'INVALID_MESSAGE', error.message.replace(/^\[seqline\] /, ''));
+        if (error.code === 'INVALID_INPUT') return fail(400, 'INVALID_MESSAGE', stripPrefix(error));
         if (error.code === 'CLIENT_ID_CONFLICT')
-          return fail(409, 'CLIENT_ID_CONFLICT', error.message.replace(/^\[seqline\] /, ''));
+          return fail(409, 'CLIENT_ID_CONFLICT', stripPrefix(error));
         onError(error);
         // The client retries a 503 with the same clientId: nothing is stored twice.
         return fail(503, 'UNAVAILABLE', 'the message store is unavailable; try again', {
@@ -168,23 +169,10 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
     guarded(async () => {
       const denied = await gate(request, conversationId, 'read');
       if (denied) return denied;
-      const url = new URL(request.url);
-      const after = integerParam(url, 'after');
-      const before = integerParam(url, 'before');
-      const limit = integerParam(url, 'limit') ?? defaultPageSize;
-      if (Number.isNaN(after))
-        return fail(400, 'INVALID_QUERY', 'after must be a sequence: an integer of 0 or more');
-      if (Number.isNaN(before) || before === 0)
-        return fail(400, 'INVALID_QUERY', 'before must be a sequence: an integer of 1 or more');
-      if (after !== undefined && before !== undefined)
-        return fail(400, 'INVALID_QUERY', 'give after or before, not both');
-      if (Number.isNaN(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
-        return fail(400, 'INVALID_QUERY', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
-      const messages = await store.list(conversationId, {
-        limit,
-        ...(after === undefined ? {} : { after }),
-        ...(before === undefined ? {} : { before }),
-      });
+      const { limit = defaultPageSize, ...range } = parseHistoryQuery(
+        new URL(request.url).searchParams,
+      );
+      const messages = await store.list(conversationId, { ...range, limit });
       return json(200, { messages });
     });
 
@@ -268,10 +256,13 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
     guarded(async () => {
       const denied = await gate(request, conversationId, 'read');
       if (denied) return denied;
+      // A fresh client says where its loaded history ends (`?after=`): only what follows is sent.
+      const { after } = parseHistoryQuery(new URL(request.url).searchParams);
       const source = createConversationStream({
         bus,
         conversationId,
-        loadSnapshot: (id, after) => loadAllAfter(store, id, after),
+        loadSnapshot: (id, from) => loadAllAfter(store, id, from),
+        ...(after === undefined ? {} : { after }),
         onError,
       });
       return createSseResponse({ request, source, keepAliveMs: 15_000, retryMs: 1000 });
@@ -323,9 +314,14 @@ async function loadAllAfter(
   const all: Message[] = [];
   let from = after;
   for (;;) {
-    const page = await store.list(conversationId, { after: from, limit: MAX_PAGE_SIZE });
+    const page = await store.list(conversationId, { after: from, limit: MAX_HISTORY_LIMIT });
     all.push(...page);
-    if (page.length < MAX_PAGE_SIZE) return all;
+    if (page.length < MAX_HISTORY_LIMIT) return all;
     from = page.at(-1)!.sequence!;
   }
+}
+
+/** An error's message without its `[seqline] ` prefix (`fail` adds it back). */
+function stripPrefix(error: Error): string {
+  return error.message.replace(/^\[seqline\] /, '');
 }

@@ -66,10 +66,3 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
   }
   return { text: new TextDecoder().decode(bytes) };
 }
-
-/** A query parameter as a non-negative integer; undefined when absent, NaN when malformed. */
-export function integerParam(url: URL, name: string): number | undefined {
-  const value = url.searchParams.get(name);
-  if (value === null || value === '') return undefined;
-  return /^[0-9]{1,15}$/.test(value) ? Number(value) : Number.NaN;
-}

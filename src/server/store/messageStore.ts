@@ -1,6 +1,7 @@
 import { CodedSeqlineError } from '../../core/errors';
 import { type Message, type MessageRole, messageRoleSchema } from '../../core/schemas';
 import type { ReplyUpdate } from '../bus/createReplyWriter';
+import { type HistoryQuery, MAX_HISTORY_LIMIT } from '../historyQuery';
 
 /** A message to store. */
 export interface AppendInput {
@@ -38,15 +39,12 @@ export interface AppendResult {
 }
 
 /**
- * A page of history. With `after`: the messages above it, ascending; with
- * `before`: the `limit` messages just below it, ascending; with neither: the
- * latest `limit`, ascending.
+ * A page of history, as `GET …/messages` asks for it (`parseHistoryQuery`),
+ * with its `limit` decided. With `after`: the messages above it, ascending;
+ * with `before`: the `limit` messages just below it, ascending; with
+ * neither: the latest `limit`, ascending.
  */
-export interface HistoryQuery {
-  after?: number;
-  before?: number;
-  limit: number;
-}
+export type HistoryPageQuery = Omit<HistoryQuery, 'limit'> & { limit: number };
 
 /**
  * Where a conversation's messages live. Every method is one short
@@ -57,7 +55,7 @@ export interface MessageStore {
   /** Stores a message (and its reply placeholder), idempotent on clientId. */
   append(input: AppendInput): Promise<AppendResult>;
   /** A page of history (see `HistoryQuery`). */
-  list(conversationId: string, query: HistoryQuery): Promise<Message[]>;
+  list(conversationId: string, query: HistoryPageQuery): Promise<Message[]>;
   /** One message by its id, if this conversation has it. */
   get(conversationId: string, messageId: string): Promise<Message | undefined>;
   /**
@@ -88,9 +86,6 @@ export type MessageStoreErrorCode =
 export class MessageStoreError extends CodedSeqlineError<MessageStoreErrorCode> {
   override name = 'MessageStoreError';
 }
-
-/** The largest `limit` a history query may ask for. */
-export const MAX_PAGE_SIZE = 1000;
 
 /** An `AppendInput` checked and with its defaults filled in. */
 export interface ValidAppend {
@@ -130,13 +125,13 @@ export function validateAppend(input: AppendInput): ValidAppend {
   return { conversationId, clientId, role, content, reply, createdAt };
 }
 
-/** Checks a history query: `limit` 1..MAX_PAGE_SIZE, `after`/`before` non-negative integers, not both. */
-export function validateHistoryQuery(query: HistoryQuery): HistoryQuery {
+/** Checks a history query: `limit` 1..MAX_HISTORY_LIMIT, `after`/`before` non-negative integers, not both. */
+export function validateHistoryQuery(query: HistoryPageQuery): HistoryPageQuery {
   const bad = (message: string) =>
     new MessageStoreError('INVALID_INPUT', `[seqline] [store] ${message}`);
-  const { after, before, limit } = query ?? ({} as HistoryQuery);
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
-    throw bad(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  const { after, before, limit } = query ?? ({} as HistoryPageQuery);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT)
+    throw bad(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`);
   if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
     throw bad('after must be a sequence: an integer of 0 or more');
   if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))

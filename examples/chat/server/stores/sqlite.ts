@@ -131,6 +131,14 @@ export function createSqliteStore(options: SqliteStoreOptions): ChatStore {
         .all(conversationId, after, limit) as MessageRow[];
       return rows.map(toMessage);
     },
+    async listMessagesBefore(conversationId, before, limit) {
+      const rows = db
+        .prepare(
+          select('WHERE conversation_id = ? AND sequence < ? ORDER BY sequence DESC LIMIT ?'),
+        )
+        .all(conversationId, before, limit) as MessageRow[];
+      return rows.map(toMessage).reverse();
+    },
     async getMessage(id) {
       const row = db.prepare(select('WHERE id = ?')).get(id) as MessageRow | undefined;
       return row && toMessage(row);

@@ -50,6 +50,8 @@ export interface ChatStore {
   createTurn(input: TurnInput): Promise<TurnResult>;
   /** Messages with a sequence above `after`, ascending, at most `limit`. */
   listMessages(conversationId: string, after: number, limit: number): Promise<Message[]>;
+  /** The `limit` messages just below `before` (`Number.MAX_SAFE_INTEGER` for the latest), ascending. */
+  listMessagesBefore(conversationId: string, before: number, limit: number): Promise<Message[]>;
   /** One message by id, in any conversation. */
   getMessage(id: string): Promise<Message | undefined>;
   /** Writes a reply's content and status (the reply writer's `persist`). */
@@ -138,6 +140,17 @@ export function pooledReads<Client>(rows: RowsQuery<Client>, placeholder: (n: nu
         [conversationId, after, limit],
       );
       return found.map(toMessage);
+    },
+    async listMessagesBefore(
+      conversationId: string,
+      before: number,
+      limit: number,
+    ): Promise<Message[]> {
+      const found = await rows(
+        select(`conversation_id = ${p1} AND sequence < ${p2} ORDER BY sequence DESC LIMIT ${p3}`),
+        [conversationId, before, limit],
+      );
+      return found.map(toMessage).reverse();
     },
     async getMessage(id: string): Promise<Message | undefined> {
       const [row] = await rows(select(`id = ${p1}`), [id]);
