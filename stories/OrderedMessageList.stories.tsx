@@ -390,7 +390,8 @@ export const LongConversation: Story = {
     const started = performance.now();
     await userEvent.type(canvas.getByLabelText('Message'), 'Summarise all of that');
     await userEvent.click(canvas.getByRole('button', { name: 'Send' }));
-    await waitFor(() => expect(renderedRows(canvasElement)).toHaveLength(201));
+    // The message shows at once (the reply may already be there too: the mock answers in the page).
+    await waitFor(() => expect(renderedRows(canvasElement).length).toBeGreaterThanOrEqual(201));
     const toOptimisticRow = performance.now() - started;
     const server = mockServerIn(canvasElement);
     await expectListMatchesServer(canvasElement, server, 10_000, 202);

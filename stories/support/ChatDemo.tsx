@@ -101,8 +101,8 @@ function Chat({
   reconnectDelay,
   rowRenders,
 }: SessionProps) {
-  const { conversationId, baseUrl } = mock;
-  const api = useMemo(() => ({ baseUrl }), [baseUrl]);
+  const { conversationId, baseUrl, fetch } = mock;
+  const api = useMemo(() => ({ baseUrl, fetch }), [baseUrl, fetch]);
   const queryClient = useQueryClient();
   const history = useQuery({
     ...messagesQueryOptions(conversationId, api),
@@ -143,6 +143,7 @@ function Chat({
           key={streamKey}
           conversationId={conversationId}
           baseUrl={baseUrl}
+          fetch={fetch}
           reconnectDelay={reconnectDelay}
         />
         {onRefresh && (
@@ -220,14 +221,17 @@ function renderJumpToLatest({ newCount, jump }: JumpToLatestProps) {
 function StreamStatus({
   conversationId,
   baseUrl,
+  fetch,
   reconnectDelay,
 }: {
   conversationId: string;
   baseUrl: string;
+  fetch: typeof globalThis.fetch;
   reconnectDelay: number | undefined;
 }) {
   const { status } = useMessageStream(conversationId, {
     baseUrl,
+    fetch,
     reconnectDelay: reconnectDelay ?? 250,
     // A dropped stream is expected under chaos: it resumes with Last-Event-ID.
     onError: () => {},

@@ -40,6 +40,12 @@ export interface MockServer {
   readonly conversationId: string;
   /** What the hooks take as `baseUrl`. */
   readonly baseUrl: string;
+  /**
+   * What the hooks take as `fetch`: the story's handlers answer in the page,
+   * with no service-worker round trip, so a story opens in its state at once
+   * (through the worker, the first requests of a page load took seconds).
+   */
+  readonly fetch: typeof fetch;
   /** The handlers and the server's state (`handlers.db`). */
   readonly handlers: MessageHandlers;
   /** The server's truth: the stored messages, ascending by sequence. */
@@ -91,10 +97,19 @@ export function createMockServer(options: MockServerOptions): MockServer {
   });
   let active: HttpHandler[] = [...handlers];
   let chaosInForce: ChaosOptions = {};
+  const overrides: HttpHandler[] = [];
+  const route = () => [...overrides, ...active];
   const server: MockServer = {
     conversationId,
     baseUrl,
     handlers,
+    fetch: async (input, init) => {
+      const request = new Request(
+        new URL(input instanceof Request ? input.url : String(input), location.href),
+        init,
+      );
+      return (await getResponse(route(), request)) ?? notFound(request);
+    },
     truth: () => handlers.db.messages(conversationId),
     idle: () => handlers.db.idle(),
     get chaos() {
@@ -111,9 +126,9 @@ export function createMockServer(options: MockServerOptions): MockServer {
     },
   };
   if (options.chaos) server.setChaos(options.chaos);
-  const overrides = options.overrides?.(server) ?? [];
+  overrides.push(...(options.overrides?.(server) ?? []));
   servers.set(conversationId, server);
-  routes.set(conversationId, () => [...overrides, ...active]);
+  routes.set(conversationId, route);
   return server;
 }
 
@@ -134,8 +149,9 @@ export const mockRouter = http.all('*/mock/:conversationId/*', async ({ request,
       { status: 410 },
     );
   }
-  return (
-    (await getResponse(route(), request)) ??
-    HttpResponse.json({ error: { code: 'NOT_FOUND', message: request.url } }, { status: 404 })
-  );
+  return (await getResponse(route(), request)) ?? notFound(request);
 });
+
+function notFound(request: Request): Response {
+  return HttpResponse.json({ error: { code: 'NOT_FOUND', message: request.url } }, { status: 404 });
+}
