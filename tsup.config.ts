@@ -18,6 +18,8 @@ export default defineConfig({
     cli: 'src/cli/index.ts',
     msw: 'src/msw/index.ts',
     react: 'src/react/index.ts',
+    // The server-safe part of seqline/react: no "use client", importable from a Server Component.
+    query: 'src/react/query.ts',
   },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

@@ -14,6 +14,7 @@ const react18 = fileURLToPath(new URL('./test/react18/node_modules', import.meta
  */
 const seqlineAliases = [
   { find: /^seqline$/, replacement: src('index.ts') },
+  { find: /^seqline\/query$/, replacement: src('react/query.ts') },
   { find: /^seqline\/(\w+)$/, replacement: src('$1/index.ts') },
 ];
 
