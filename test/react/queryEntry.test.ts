@@ -61,7 +61,6 @@ it('prefetches the latest page on the server and dehydrates it for the client', 
   const query = state.queries.find(
     (q) => JSON.stringify(q.queryKey) === JSON.stringify(messagesQueryKey('c1')),
   );
-  expect(
-    (query?.state.data as { messages: { content: string }[] }).messages.map((m) => m.content),
-  ).toEqual(['hello', 'hi!']);
+  const data = query?.state.data as { messages: { content: string }[] } | undefined;
+  expect(data?.messages.map((m) => m.content)).toEqual(['hello', 'hi!']);
 });
