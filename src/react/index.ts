@@ -2,21 +2,8 @@
  * seqline/react: hooks and a list component over the seqline timeline,
  * with TanStack Query for history and sends.
  */
-export type { ConversationStore } from './conversationStore';
-export { getConversationStore, messagesQueryKey } from './conversationStore';
 export type { CreateEventSource, EventSourceLike, EventSourceMessage } from './eventSource';
 export { createFetchEventSource } from './eventSource';
-export type {
-  FetchMessages,
-  FetchMessagesParams,
-  FetchOptions,
-  PostMessage,
-  PostMessageParams,
-  PostMessageResult,
-} from './fetchers';
-export { createFetchMessages, createPostMessage, RequestError } from './fetchers';
-export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
-export { messagesQueryOptions } from './messagesQueryOptions';
 export type {
   JumpToLatestProps,
   LoadOlderProps,
@@ -26,6 +13,8 @@ export type {
 export { OrderedMessageList } from './OrderedMessageList';
 export type { Outbox, OutboxEntry, WebStorageLike, WebStorageOutboxOptions } from './outbox';
 export { createMemoryOutbox, createWebStorageOutbox } from './outbox';
+// The server-safe part (query options, key, fetchers, store), also published as seqline/query.
+export * from './query';
 export type { SendRetryOptions } from './sendRetry';
 export { isTransientSendError } from './sendRetry';
 export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
