@@ -1,5 +1,6 @@
-import { queryOptions } from '@tanstack/react-query';
-import type { Message } from '../index';
+import { type QueryClient, queryOptions } from '@tanstack/react-query';
+import { warn } from '../core/warn';
+import { type Message, ValidationError } from '../index';
 import { getConversationStore, messagesQueryKey } from './conversationStore';
 import {
   createFetchMessages,
@@ -54,18 +55,35 @@ export function messagesQueryOptions(conversationId: string, input: MessagesQuer
   const pageSize = input.pageSize ?? 200;
   return queryOptions<MessagesData>({
     queryKey: messagesQueryKey(conversationId),
-    queryFn: async ({ signal, client }) => {
-      const store = client && getConversationStore(client, conversationId);
-      const timeline = store?.getTimeline();
-      if (timeline && timeline.lastSequence > timeline.start) {
-        const after = timeline.lastSequence;
-        return {
-          messages: await loadNewer(fetchMessages, conversationId, after, pageSize, signal),
-        };
-      }
-      const messages = await loadPage(fetchMessages, { conversationId, limit: pageSize, signal });
-      if (store) getOlderHistory(store).startAt(messages, pageSize);
-      return { messages };
-    },
+    // A page the schema rejects (a server bug) is said at once, not only after the retries.
+    queryFn: ({ signal, client }) =>
+      load({ signal, client }).catch((error: unknown) => {
+        if (process.env.NODE_ENV !== 'production' && error instanceof ValidationError)
+          warn(
+            'messagesQueryOptions',
+            `a history page of "${conversationId}" was rejected (see useMessages().error): ${error.message}`,
+          );
+        throw error;
+      }),
   });
+
+  async function load({
+    signal,
+    client,
+  }: {
+    signal: AbortSignal;
+    client: QueryClient | undefined;
+  }): Promise<MessagesData> {
+    const store = client && getConversationStore(client, conversationId);
+    const timeline = store?.getTimeline();
+    if (timeline && timeline.lastSequence > timeline.start) {
+      const after = timeline.lastSequence;
+      return {
+        messages: await loadNewer(fetchMessages, conversationId, after, pageSize, signal),
+      };
+    }
+    const messages = await loadPage(fetchMessages, { conversationId, limit: pageSize, signal });
+    if (store) getOlderHistory(store).startAt(messages, pageSize);
+    return { messages };
+  }
 }

@@ -29,7 +29,10 @@ export interface UseMessagesResult {
   isLoading: boolean;
   /** True while history is being fetched (first load or refetch). */
   isFetching: boolean;
-  /** The history query's error, if its last fetch failed. */
+  /**
+   * The history query's error, if its last fetch failed: at once, while TanStack Query
+   * still retries (e.g. a page the schema rejects, a `ValidationError`).
+   */
   error: Error | null;
   /** Refetches what is newer than the timeline holds; merged, so live state never goes back. */
   refetch: () => Promise<unknown>;
@@ -86,7 +89,8 @@ export function useMessages(
     gaps: timeline.gaps,
     isLoading: result.isLoading,
     isFetching: result.isFetching,
-    error: result.error,
+    // While TanStack Query retries, its `error` is still null: the last failure is `failureReason`.
+    error: result.error ?? result.failureReason,
     refetch: result.refetch,
     hasOlder: hasOlderHistory(olderState, timeline),
     isFetchingOlder: olderState.isFetchingOlder,
