@@ -14,6 +14,12 @@ import { BASE, setupMsw } from './harness';
 
 const msw = setupMsw();
 
+const seen: { current?: UseMessagesResult } = {};
+function Probe() {
+  seen.current = useMessages('bad', { baseUrl: BASE });
+  return null;
+}
+
 it('a rejected history page is the error at once, and warned, while TanStack Query retries', async () => {
   let requests = 0;
   msw.server.use(
@@ -27,11 +33,6 @@ it('a rejected history page is the error at once, and warned, while TanStack Que
   const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
   // TanStack Query's default: 3 retries, 1 s, 2 s, 4 s apart.
   const queryClient = new QueryClient();
-  const seen: { current?: UseMessagesResult } = {};
-  function Probe() {
-    seen.current = useMessages('bad', { baseUrl: BASE });
-    return null;
-  }
   const view = render(
     <QueryClientProvider client={queryClient}>
       <Probe />
