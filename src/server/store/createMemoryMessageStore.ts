@@ -1,6 +1,7 @@
 import type { Message } from '../../core/schemas';
 import type { SequenceAllocator } from '../allocator';
 import type { ReplyUpdate } from '../bus/createReplyWriter';
+import { selectHistoryPage } from '../historyQuery';
 import { createMemoryAllocator } from '../memory';
 import {
   type AppendResult,
@@ -88,11 +89,11 @@ export function createMemoryMessageStore(options: MemoryMessageStoreOptions = {}
       return pending;
     },
     async list(conversationId, query) {
-      const { after, before, limit } = validateHistoryQuery(query);
-      const all = conversations.get(conversationId) ?? [];
-      if (after !== undefined) return all.filter((m) => m.sequence! > after).slice(0, limit);
-      const below = before === undefined ? all : all.filter((m) => m.sequence! < before);
-      return below.slice(Math.max(0, below.length - limit));
+      // Kept in sequence order: the protocol's own page selection (a binary search) applies.
+      return selectHistoryPage(
+        conversations.get(conversationId) ?? [],
+        validateHistoryQuery(query),
+      );
     },
     async get(conversationId, messageId) {
       const message = byId.get(messageId);
