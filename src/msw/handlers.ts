@@ -65,7 +65,7 @@ export type MessageHandlers = HttpHandler[] & {
 };
 
 /**
- * msw 2 handlers implementing seqline's wire protocol on an in-memory
+ * msw 2 handlers implementing seqline's wire protocol (docs/protocol.md) on an in-memory
  * server whose sequences come from a real `SequenceAllocator` (memory by
  * default), so the mock orders messages exactly as production does:
  *

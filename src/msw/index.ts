@@ -1,5 +1,5 @@
 /**
- * seqline/msw: a mock of seqline's wire protocol for msw 2, backed by the
+ * seqline/msw: a mock of seqline's wire protocol (docs/protocol.md) for msw 2, backed by the
  * memory allocator, with chaos options that reproduce real-world races.
  */
 export type { ChaosOptions } from './chaos';

@@ -182,7 +182,7 @@ async function request(options: FetchOptions, url: string, init: RequestInit): P
   if (!response.ok) {
     const detail = await errorDetail(response);
     throw new RequestError(
-      `[seqline] [react] ${method} ${url} answered ${response.status}${detail ? `: ${detail}` : ''}; check the server implements the seqline wire protocol`,
+      `[seqline] [react] ${method} ${url} answered ${response.status}${detail ? `: ${detail}` : ''}; check the server implements the seqline wire protocol (docs/protocol.md in the seqline package)`,
       { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) },
     );
   }
