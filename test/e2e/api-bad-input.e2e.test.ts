@@ -1,6 +1,9 @@
 /**
  * Bad input to the demo server: each gets a clear 4xx JSON error and stores
- * nothing. Against the real server process, on SQLite and on Postgres.
+ * nothing. Against the real server process, on SQLite and on Postgres. The
+ * codes and limits are createMessageRoutes' defaults (64 KB body, 16000
+ * characters, conversation ids of 1 to 255 characters without control
+ * characters), which the demo serves under /api.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services';
@@ -48,7 +51,7 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
         'a missing clientId',
         () => post(JSON.stringify({ content: 'hi' })),
         400,
-        'MISSING_CLIENT_ID',
+        'INVALID_CLIENT_ID',
       ],
       [
         'an empty clientId',
@@ -63,8 +66,8 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
         'BODY_TOO_LARGE',
       ],
       [
-        'content over 4000 characters',
-        () => post(JSON.stringify({ clientId: 'long', content: 'y'.repeat(4001) })),
+        'content over 16000 characters',
+        () => post(JSON.stringify({ clientId: 'long', content: 'y'.repeat(16_001) })),
         413,
         'CONTENT_TOO_LONG',
       ],
@@ -93,14 +96,14 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
         'UNSUPPORTED_MEDIA_TYPE',
       ],
       [
-        'an invalid conversation id',
-        () => post(JSON.stringify({ clientId: 'c', content: 'hi' }), { id: 'no%20spaces%21' }),
+        'an invalid conversation id (a control character)',
+        () => post(JSON.stringify({ clientId: 'c', content: 'hi' }), { id: 'no%0Anewline' }),
         400,
         'INVALID_CONVERSATION_ID',
       ],
       [
-        'a conversation id of 65 characters',
-        () => post(JSON.stringify({ clientId: 'c', content: 'hi' }), { id: 'a'.repeat(65) }),
+        'a conversation id of 256 characters',
+        () => post(JSON.stringify({ clientId: 'c', content: 'hi' }), { id: 'a'.repeat(256) }),
         400,
         'INVALID_CONVERSATION_ID',
       ],
@@ -134,7 +137,8 @@ for (const backend of [sqliteBackend(), ...(postgres ? [postgresBackend()] : [])
 
     it('after all of that, nothing was stored', async () => {
       expect(await storedMessages(backend, conversationId)).toEqual([]);
-      expect(await storedMessages(backend, 'no spaces!')).toEqual([]);
+      expect(await storedMessages(backend, 'no\nnewline')).toEqual([]);
+      expect(await storedMessages(backend, 'a'.repeat(256))).toEqual([]);
       const history = await fetch(`${demo.url}api/conversations/${conversationId}/messages`);
       expect(await history.json()).toEqual({ messages: [] });
     });

@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { demoDataDir } from '../../examples/chat/server/dataDir';
 import { type Backend, startDemo } from './support/demo';
@@ -77,6 +78,49 @@ it('two HOMEs keep two databases, each under its own cache folder, printed at st
     expect(await sendAndList(reset.url, '')).toEqual([]);
   } finally {
     await reset.stop();
+  }
+});
+
+it('starts cleanly on a file an earlier demo wrote: its seqline_demo_* tables are neither read nor changed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'seqline-old-'));
+  homes.push(dir);
+  const file = join(dir, 'chat.db');
+  // The earlier demo's own schema (with reply_to), a turn whose reply never finished, and its counter.
+  const old = new Database(file);
+  old.exec(/* sql */ `
+    CREATE TABLE seqline_demo_messages (id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL,
+      sequence INTEGER NOT NULL, client_id TEXT, role TEXT NOT NULL, content TEXT NOT NULL,
+      status TEXT NOT NULL, error TEXT, reply_to TEXT, created_at TEXT NOT NULL,
+      UNIQUE (conversation_id, sequence), UNIQUE (conversation_id, client_id));
+    CREATE TABLE seqline_demo_counters (scope TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO seqline_demo_messages VALUES
+      ('old-1', 'mine', 1, 'k-old', 'user', 'from the old demo', 'complete', NULL, NULL, '2025-01-01T00:00:00.000Z'),
+      ('old-2', 'mine', 2, NULL, 'assistant', 'half a rep', 'streaming', NULL, 'old-1', '2025-01-01T00:00:00.000Z');
+    INSERT INTO seqline_demo_counters VALUES ('mine', 2);`);
+  const before = old.prepare('SELECT * FROM seqline_demo_messages ORDER BY sequence').all();
+  old.close();
+
+  const demo = await startDemo(
+    { name: 'old file', env: { DATA_DIR: dir }, services: [] },
+    { env: { TOKEN_DELAY_MS: '1' } },
+  );
+  try {
+    expect(demo.output()).not.toMatch(/unfinished/);
+    expect(await sendAndList(demo.url, 'new')).toEqual(['new']);
+    const { messages } = (await (
+      await fetch(`${demo.url}api/conversations/mine/messages`)
+    ).json()) as { messages: { sequence: number }[] };
+    expect(messages.map((m) => m.sequence)).toEqual([1, 2]);
+  } finally {
+    await demo.stop();
+  }
+  const after = new Database(file, { readonly: true });
+  try {
+    expect(after.prepare('SELECT * FROM seqline_demo_messages ORDER BY sequence').all()).toEqual(
+      before,
+    );
+  } finally {
+    after.close();
   }
 });
 

@@ -1,7 +1,11 @@
 import type { Message } from 'seqline';
-import { createReplyWriter, type MessageBus, type ReplyWriter } from 'seqline/server';
+import {
+  createReplyWriter,
+  type MessageBus,
+  type MessageStore,
+  type ReplyWriter,
+} from 'seqline/server';
 import type { ReplyLease } from './replyLease';
-import type { ChatStore } from './stores/store';
 
 /**
  * The scripted assistant: no model, a deterministic text generator. The
@@ -48,7 +52,7 @@ export function replyTokens(
 
 /** Options of {@link createAssistant}. */
 export interface AssistantOptions {
-  store: ChatStore;
+  store: MessageStore;
   bus: MessageBus;
   /** Average milliseconds between tokens. @default 45 */
   tokenDelayMs?: number;
@@ -60,8 +64,12 @@ export interface AssistantOptions {
   lease?: ReplyLease;
 }
 
-/** How {@link Assistant.run} treats a reply it did not create. */
+/** How {@link Assistant.run} streams a reply. */
 export interface RunOptions {
+  /** The prompt it answers. @default the message just before the reply (they are reserved together) */
+  prompt?: Message;
+  /** The writer `createMessageRoutes` made for a new reply. @default a new one on the bus and the store */
+  writer?: ReplyWriter;
   /**
    * Set when the reply was found unfinished in the database (left by a
    * restart, or by an instance that stopped): `resume` streams it on from
@@ -76,7 +84,7 @@ export interface Assistant {
    * Streams `reply` (possibly partly stored already) to completion. Resolves
    * when it ends or stops, or at once when another instance holds it.
    */
-  run(reply: Message, prompt: Message | undefined, options?: RunOptions): Promise<void>;
+  run(reply: Message, options?: RunOptions): Promise<void>;
   /** Whether this process is streaming (or claiming) `replyId` now. */
   has(replyId: string): boolean;
   /** Replies being streamed now. */
@@ -128,30 +136,29 @@ export function createAssistant(options: AssistantOptions): Assistant {
     return true;
   };
 
-  const claimed = async (
-    reply: Message,
-    prompt: Message | undefined,
-    run: RunOptions,
-  ): Promise<void> => {
+  const claimed = async (reply: Message, run: RunOptions): Promise<void> => {
     let current = reply;
     if (lease) {
       // What the caller read may be stale: the previous holder may have finished it, or got further.
-      const fresh = await store.getMessage(reply.id);
+      const fresh = await store.get(reply.conversationId, reply.id);
       if (!fresh || (fresh.status !== 'pending' && fresh.status !== 'streaming')) return;
       current = fresh;
     }
+    const prompt = run.prompt ?? (await promptOf(store, current));
     if (run.takeover && lease) {
       console.log(
         `[chat] took over reply ${current.id} (#${current.sequence}) at ${current.content.length} stored characters: ${run.takeover === 'fail' ? 'marked failed' : 'resuming'}`,
       );
     }
-    const writer = createReplyWriter({
-      bus,
-      message: { ...current, status: 'streaming' },
-      persist: (update) => store.updateReply(update),
-      persistEveryMs: 200,
-      onError: (error) => console.error('[chat] publish failed:', (error as Error).message),
-    });
+    // The routes' writer starts from the reply as the POST stored it: not if another instance got further.
+    const writer =
+      (current.content === reply.content && run.writer) ||
+      createReplyWriter({
+        bus,
+        message: current,
+        persist: store.updateReply,
+        onError: (error) => console.error('[chat] publish failed:', (error as Error).message),
+      });
     if (run.takeover === 'fail') {
       await writer.fail('Interrupted by a server restart.');
       return;
@@ -180,14 +187,14 @@ export function createAssistant(options: AssistantOptions): Assistant {
   };
 
   return {
-    run(reply, prompt, options = {}) {
+    run(reply, options = {}) {
       const found = running.get(reply.id);
       if (found) return found;
       if (stopping) return Promise.resolve();
       const done = (async () => {
         if (lease && !(await lease.claim(reply.id))) return;
         try {
-          await claimed(reply, prompt, options);
+          await claimed(reply, options);
         } finally {
           await lease?.release(reply.id).catch(() => {});
         }
@@ -211,6 +218,12 @@ export function createAssistant(options: AssistantOptions): Assistant {
 }
 
 // ---------------------------------------------------------------------------
+
+/** The prompt of a reply: the user message reserved with it, one sequence before. */
+async function promptOf(store: MessageStore, reply: Message): Promise<Message | undefined> {
+  const [before] = await store.list(reply.conversationId, { before: reply.sequence!, limit: 1 });
+  return before?.sequence === reply.sequence! - 1 && before.role === 'user' ? before : undefined;
+}
 
 const OPENERS = [
   'You wrote',

@@ -1,17 +1,25 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { createMemoryBus, type MessageBus, toNodeHandler } from 'seqline/server';
-import { createChatApi, LIMITS } from './api';
+import {
+  type Authorize,
+  createMemoryBus,
+  createMessageRoutes,
+  type MessageBus,
+  type MessageStore,
+  toNodeHandler,
+} from 'seqline/server';
 import { createAssistant } from './assistant';
 import { bootScopedBus } from './bootScopedBus';
 import { closeNow, listenAt } from './listen';
 import type { ReplyLease } from './replyLease';
-import type { ChatStore } from './stores/store';
 
 /** Options of {@link createChatServer}. */
 export interface ChatServerOptions {
-  store: ChatStore;
+  /** Where messages live: `createSqlMessageStore` from seqline/sql. */
+  store: MessageStore;
+  /** The sidebar's conversations, most recent first (the demo's own query: see main.ts). */
+  listConversations: () => Promise<{ id: string }[]>;
   /**
    * The bus that carries new messages and reply deltas to every open stream.
    * Pass a shared bus (`createRedisBus` from seqline/redis) to run several
@@ -50,24 +58,47 @@ export interface ChatServerOptions {
  */
 const TAKEOVER_AFTER_MS = 2000;
 
+/**
+ * Who may read or write a conversation. This is a local, single-user demo:
+ * whoever reaches the port is its one user and owns every conversation, so
+ * this is NOT security. It only refuses what a browser marks as coming from
+ * another site (another page the user has open), so no web page can read or
+ * post into the demo. A real app checks its session cookie or bearer token
+ * here, and that the user may see the conversation (docs/server.md).
+ */
+const authorize: Authorize = (request) => {
+  const site = request.headers.get('sec-fetch-site');
+  return site === null || site === 'same-origin' || site === 'none';
+};
+
 export interface ChatServer {
   readonly server: Server;
   /** Listens on `host:port`; resolves with the URL. */
   listen(port: number, host: string): Promise<string>;
-  /** Stops streaming (storing each reply's progress), closes every connection, the bus and the store. */
+  /** Stops streaming (storing each reply's progress), closes every connection and the bus. */
   close(): Promise<void>;
 }
 
-/** The demo: the chat API under `/api` and the built React UI, on node:http. */
+/**
+ * The demo: seqline's message routes (`createMessageRoutes`) under `/api`,
+ * `GET /api/health`, `GET /api/conversations` for the sidebar, and the built
+ * React UI, on node:http.
+ */
 export function createChatServer(options: ChatServerOptions): ChatServer {
-  const { store } = options;
+  const { store, lease } = options;
   const bus = options.bus ?? bootScopedBus(createMemoryBus());
-  const { lease } = options;
   const assistant = createAssistant({
     store,
     bus,
     ...(options.tokenDelayMs === undefined ? {} : { tokenDelayMs: options.tokenDelayMs }),
     ...(lease ? { lease } : {}),
+  });
+  const routes = createMessageRoutes({
+    store,
+    authorize,
+    bus,
+    onMessage: ({ message, reply, writer }) =>
+      reply && assistant.run(reply, { prompt: message, ...(writer ? { writer } : {}) }),
   });
   const takeover = options.onUnfinished === 'fail' ? 'fail' : 'resume';
   let sweeper: ReturnType<typeof setInterval> | undefined;
@@ -75,9 +106,9 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   /** With a lease: claims and resumes every unfinished reply no live instance holds. */
   const sweep = async () => {
     const cutoff = Date.now() - TAKEOVER_AFTER_MS;
-    for (const { reply, prompt } of await store.unfinishedReplies()) {
+    for (const reply of await store.unfinished()) {
       if (assistant.has(reply.id) || Date.parse(reply.createdAt) > cutoff) continue;
-      void assistant.run(reply, prompt, { takeover });
+      void assistant.run(reply, { takeover });
     }
   };
   const sweepNow = () => {
@@ -86,16 +117,15 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       .finally(() => (sweeping = undefined));
     return sweeping;
   };
-  const api = toNodeHandler(
-    createChatApi({
-      store,
-      bus,
-      assistant,
-      ...(options.describe ? { describe: options.describe } : {}),
-    }),
-    // Stop reading an upload as soon as it passes the API's own limit.
-    { maxBodyBytes: LIMITS.bodyBytes },
-  );
+  const api = toNodeHandler(async (request) => {
+    const path = new URL(request.url).pathname;
+    if (path === '/api/health') return json(200, { ok: true, ...options.describe });
+    if (path === '/api/conversations' && request.method === 'GET')
+      return json(200, { conversations: await options.listConversations() });
+    if (/^\/api\/conversations\/[^/]+\/(messages|stream)$/.test(path))
+      return routes.handle(request);
+    return json(404, { error: { code: 'NOT_FOUND', message: `No route for ${path}.` } });
+  });
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/api/') || req.url === '/api') void api(req, res);
     else serveStatic(options.staticDir, req, res);
@@ -104,28 +134,15 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
   return {
     server,
     async listen(port, host) {
-      await store.init();
       if (lease) {
         await sweepNow();
         sweeper = setInterval(sweepNow, options.takeoverEveryMs ?? 1000);
       }
-      const unfinished = lease ? [] : await store.unfinishedReplies();
-      for (const { reply, prompt } of unfinished) {
-        if (options.onUnfinished === 'fail') {
-          await store.updateReply({
-            messageId: reply.id,
-            conversationId: reply.conversationId,
-            content: reply.content,
-            status: 'failed',
-            error: 'Interrupted by a server restart.',
-          });
-        } else {
-          void assistant.run(reply, prompt);
-        }
-      }
+      const unfinished = lease ? [] : await store.unfinished();
+      for (const reply of unfinished) void assistant.run(reply, { takeover });
       if (unfinished.length > 0) {
         console.log(
-          `[chat] ${unfinished.length} unfinished repl${unfinished.length === 1 ? 'y' : 'ies'} ${options.onUnfinished === 'fail' ? 'marked failed' : 'resumed from their stored offset'}`,
+          `[chat] ${unfinished.length} unfinished repl${unfinished.length === 1 ? 'y' : 'ies'} ${takeover === 'fail' ? 'marked failed' : 'resumed from their stored offset'}`,
         );
       }
       return listenAt(server, port, host);
@@ -136,9 +153,12 @@ export function createChatServer(options: ChatServerOptions): ChatServer {
       await assistant.stop();
       await closeNow(server);
       await bus.close();
-      await store.close();
     },
   };
+}
+
+function json(status: number, body: unknown): Response {
+  return Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
 }
 
 // ---------------------------------------------------------------------------

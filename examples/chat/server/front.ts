@@ -32,7 +32,7 @@ export interface RoundRobinFront {
   close(): Promise<void>;
 }
 
-/** Largest request body the front buffers (the API itself takes 16 KB). */
+/** Largest request body the front buffers (the API itself takes 64 KB). */
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Headers that describe one connection, not the message: never forwarded. */

@@ -6,36 +6,44 @@
  *   behind a round-robin front on the printed URL (see ./cluster.ts). Needs
  *   `DATABASE_URL=postgres://…`: they share nothing but Postgres and the bus.
  * - `--bus memory|redis|postgres` / `DEMO_BUS`: what carries stream events
- *   between instances. Default `memory` for one instance; for several,
- *   `redis` when `REDIS_URL` is set, else `postgres` (LISTEN/NOTIFY).
+ *   between instances. Default `redis` when `REDIS_URL` is set, else
+ *   `memory` for one instance and `postgres` (LISTEN/NOTIFY) for several.
  * - `PORT` (default 3000; the next free one if taken), `HOST` (default 127.0.0.1)
  * - `--reset`: start from an empty SQLite database (deletes the demo's file)
  *
  * Environment:
  * - `DATABASE_URL`: `postgres://…` or `mysql://…`; default SQLite in `DATA_DIR`
- *   (default: the user's cache directory, see ./dataDir.ts; printed at start)
- * - `REDIS_URL`: allocate sequences in Redis, re-seeded from the database's MAX
+ *   (default: the user's cache directory, see ./dataDir.ts; printed at start).
+ *   Messages are stored by seqline's `createSqlMessageStore`, numbered by its
+ *   counter table in the same transaction.
+ * - `REDIS_URL`: the Redis bus (the default bus when it is set)
  * - `TOKEN_DELAY_MS` (default 45): average delay between assistant tokens
  * - `ON_RESTART`: `resume` (default) or `fail` replies a previous run left unfinished
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createRedisAllocator, createRedisBus } from 'seqline/redis';
-import type { MessageBus, SequenceAllocator } from 'seqline/server';
-import { createPostgresBus } from 'seqline/sql';
+import { createRedisBus } from 'seqline/redis';
+import type { MessageBus } from 'seqline/server';
+import { createPostgresBus, createSqlMessageStore, type SqlMessageStore } from 'seqline/sql';
 import { type InstanceMessage, runCluster } from './cluster';
 import { createChatServer } from './createChatServer';
 import { demoDataDir, resetSqliteFile } from './dataDir';
 import { createPostgresReplyLease } from './replyLease';
-import { createMysqlStore } from './stores/mysql';
-import { createPostgresStore } from './stores/postgres';
-import { createSqliteStore } from './stores/sqlite';
-import type { ChatStore } from './stores/store';
 
 const env = process.env;
+/**
+ * The demo's table prefix: `seqline_chat_messages` and `seqline_chat_counters`.
+ * Earlier demos wrote `seqline_demo_*` tables of their own schema; those are
+ * left as they are (never read, never dropped), so an old database file starts
+ * cleanly with an empty history.
+ */
+const TABLE = 'seqline_chat_';
 const staticDir = fileURLToPath(new URL('../dist/', import.meta.url));
 
 /** Set by the launcher (./cluster.ts) in each instance it starts: `1`, `2`, … */
@@ -59,7 +67,7 @@ try {
 }
 if (flags.reset && url) {
   refuse(
-    '--reset forgets the SQLite default only; with DATABASE_URL, drop the seqline_demo_* tables yourself.',
+    `--reset forgets the SQLite default only; with DATABASE_URL, drop the ${TABLE}* tables yourself.`,
   );
 }
 const instancesText = instanceName ? '1' : (flags.instances ?? env.DEMO_INSTANCES ?? '1');
@@ -68,7 +76,7 @@ if (!/^[0-9]{1,2}$/.test(instancesText) || instances < 1 || instances > 16) {
   refuse(`--instances (DEMO_INSTANCES) must be a number from 1 to 16, got ${instancesText}.`);
 }
 const busKind =
-  flags.bus ?? env.DEMO_BUS ?? (instances > 1 ? (env.REDIS_URL ? 'redis' : 'postgres') : 'memory');
+  flags.bus ?? env.DEMO_BUS ?? (env.REDIS_URL ? 'redis' : instances > 1 ? 'postgres' : 'memory');
 if (busKind !== 'memory' && busKind !== 'redis' && busKind !== 'postgres') {
   refuse(`--bus (DEMO_BUS) is memory, redis or postgres, got ${busKind}.`);
 }
@@ -88,9 +96,11 @@ if (busKind === 'redis' && !env.REDIS_URL) refuse('--bus redis needs REDIS_URL=r
 if (busKind === 'postgres' && !onPostgres) {
   refuse('--bus postgres needs DATABASE_URL=postgres://… (the bus lives in that database).');
 }
-const allocatorName = env.REDIS_URL
-  ? 'redis (floor: MAX(sequence))'
-  : `sql (${onPostgres ? 'postgres' : /^(mysql|mariadb):/.test(url) ? 'mysql' : 'sqlite'}, in the transaction)`;
+const engine = onPostgres ? 'postgres' : /^(mysql|mariadb):\/\//.test(url) ? 'mysql' : 'sqlite';
+if (url && engine === 'sqlite') {
+  refuse(`DATABASE_URL must start with postgres:// or mysql://, got ${url.split(':')[0]}:`);
+}
+const allocatorName = `sql (${engine}, ${TABLE}counters, in the transaction)`;
 const busName = {
   memory: 'memory (this process only)',
   redis: 'redis (one Stream per conversation)',
@@ -117,37 +127,15 @@ if (instances > 1) {
 
 /** One server process: the whole demo, or one instance of several. */
 async function runOne(): Promise<void> {
-  let redis: Redis | undefined;
-  let allocator: SequenceAllocator | undefined;
-  // The floor reads the store, which is built with the allocator: bound once both exist.
-  let store: ChatStore | undefined;
-  if (env.REDIS_URL) {
-    redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
-    await redis.connect();
-    allocator = createRedisAllocator({
-      client: redis,
-      prefix: 'seqline-demo:seq:',
-      floor: (conversationId) => store!.maxSequence(conversationId),
-    });
-  }
-  const withAllocator = allocator ? { allocator } : {};
-  if (onPostgres) store = createPostgresStore({ url, ...withAllocator });
-  else if (/^(mysql|mariadb):\/\//.test(url))
-    store = createMysqlStore({ url: url.replace(/^mariadb:/, 'mysql:'), ...withAllocator });
-  else if (url) {
-    refuse(`DATABASE_URL must start with postgres:// or mysql://, got ${url.split(':')[0]}:`);
-  } else {
-    const file = join(demoDataDir(), 'chat.db');
-    if (flags.reset) resetSqliteFile(file);
-    store = createSqliteStore({ file, ...withAllocator });
-  }
-
-  // A shared bus means other instances may share this database: claim each reply before streaming it.
+  const { store, location, listConversations, close } = await openStore();
   let bus: MessageBus | undefined;
   let busPool: pg.Pool | undefined;
+  let redis: Redis | undefined;
   if (busKind === 'redis') {
+    redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 2, lazyConnect: true });
+    await redis.connect();
     bus = createRedisBus({
-      client: redis!,
+      client: redis,
       prefix: 'seqline-demo:bus:',
       onError: (error) => console.error('[chat] redis bus:', (error as Error).message),
     });
@@ -163,16 +151,19 @@ async function runOne(): Promise<void> {
     await postgresBus.ensureSchema();
     bus = postgresBus;
   }
-  const lease = bus && onPostgres ? createPostgresReplyLease({ url }) : undefined;
+  // Several instances share this database: each claims a reply before streaming it.
+  const lease = instanceName ? createPostgresReplyLease({ url }) : undefined;
 
   const chat = createChatServer({
     store,
+    listConversations,
     ...(bus ? { bus } : {}),
     ...(lease ? { lease } : {}),
     staticDir,
     tokenDelayMs: Number(env.TOKEN_DELAY_MS ?? 45),
     onUnfinished: env.ON_RESTART === 'fail' ? 'fail' : 'resume',
     describe: {
+      engine,
       allocator: allocatorName,
       bus: busKind,
       ...(instanceName ? { instance: instanceName } : {}),
@@ -194,7 +185,7 @@ async function runOne(): Promise<void> {
   } else {
     console.log(`
   seqline chat demo
-  storage:    ${store.engine} ${store.location}${store.engine === 'sqlite' ? '\n              (yours alone; npm run demo -- --reset starts it over)' : ''}
+  storage:    ${engine} ${location}${engine === 'sqlite' ? '\n              (yours alone; npm run demo -- --reset starts it over)' : ''}
   bus:        ${busName}
   sequences:  ${allocatorName}
 
@@ -213,6 +204,7 @@ async function runOne(): Promise<void> {
     force.unref();
     await chat.close();
     await lease?.close();
+    await close();
     await busPool?.end();
     await redis?.quit();
     console.log('stopped');
@@ -222,6 +214,56 @@ async function runOne(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   // The launcher is gone (killed without passing Ctrl-C on): do not stay behind as an orphan.
   if (instanceName) process.on('disconnect', () => void stop('launcher gone'));
+}
+
+/**
+ * seqline's SQL message store on the chosen engine, and the one query the demo
+ * adds: the sidebar's list of conversations. (The library has no such list on
+ * purpose: in a real app it belongs to the app's own per-user model.)
+ */
+async function openStore(): Promise<{
+  store: SqlMessageStore;
+  location: string;
+  listConversations: () => Promise<{ id: string }[]>;
+  close: () => Promise<void>;
+}> {
+  const names = { table: `${TABLE}messages`, counterTable: `${TABLE}counters` };
+  const listSql = /* sql */ `SELECT conversation_id AS id FROM ${names.table} GROUP BY conversation_id ORDER BY MAX(created_at) DESC LIMIT 50`;
+  let opened: Awaited<ReturnType<typeof openStore>>;
+  const location = url.replace(/\/\/[^@/]*@/, '//…@');
+  if (engine === 'postgres') {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle client losing its connection must not crash the process.
+    pool.on('error', (error) => console.error('[chat] postgres pool:', error.message));
+    opened = {
+      store: createSqlMessageStore({ dialect: 'postgres', client: pool, ...names }),
+      location,
+      listConversations: async () => (await pool.query<{ id: string }>(listSql)).rows,
+      close: () => pool.end(),
+    };
+  } else if (engine === 'mysql') {
+    const pool = mysql.createPool({ uri: url.replace(/^mariadb:/, 'mysql:'), connectionLimit: 10 });
+    opened = {
+      store: createSqlMessageStore({ dialect: 'mysql', client: pool, ...names }),
+      location,
+      listConversations: async () => (await pool.query(listSql))[0] as { id: string }[],
+      close: () => pool.end(),
+    };
+  } else {
+    const file = join(demoDataDir(), 'chat.db');
+    if (flags.reset) resetSqliteFile(file);
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    opened = {
+      store: createSqlMessageStore({ dialect: 'sqlite', client: db, ...names }),
+      location: file,
+      listConversations: async () => db.prepare(listSql).all() as { id: string }[],
+      close: async () => void db.close(),
+    };
+  }
+  await opened.store.ensureSchema();
+  return opened;
 }
 
 function refuse(message: string): never {

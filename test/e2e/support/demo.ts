@@ -53,7 +53,7 @@ export async function storedMessages(
   backend: Backend,
   conversationId: string,
 ): Promise<StoredRow[]> {
-  const sql = `SELECT id, sequence, role, content, status, client_id FROM seqline_demo_messages WHERE conversation_id = $1 ORDER BY sequence`;
+  const sql = `SELECT id, sequence, role, content, status, client_id FROM seqline_chat_messages WHERE conversation_id = $1 ORDER BY sequence`;
   type Row = Omit<StoredRow, 'clientId' | 'sequence'> & {
     client_id: string | null;
     sequence: string | number;
