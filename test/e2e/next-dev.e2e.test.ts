@@ -8,20 +8,15 @@
  */
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../support/services';
-import { launchChromium } from './support/browser';
 import {
-  createPrivateSchema,
+  type ExampleRun,
   NEXT_APP_DIR,
-  type NextProcess,
   openChat,
-  type PrivateSchema,
   ROOT_DIR,
+  runExample,
   sendText,
-  signIn,
-  startNext,
   waitForReply,
 } from './support/next';
 
@@ -30,10 +25,7 @@ const postgres = await requireService('postgres');
 describe.runIf(postgres)('examples/next: next dev, edited while it runs', () => {
   // Two levels under the repository, as examples/next is: its tsconfig paths to ../../src hold.
   const appDir = join(ROOT_DIR, '.tmp', `next-dev-${process.pid}`);
-  let schema: PrivateSchema;
-  let server: NextProcess;
-  let browser: Browser;
-  let page: Page;
+  let run: ExampleRun;
 
   const edit = (file: string, change: (source: string) => string) => {
     const path = join(appDir, file);
@@ -44,12 +36,14 @@ describe.runIf(postgres)('examples/next: next dev, edited while it runs', () => 
   };
   /** Waits until the dev server's output has `text` (printed when an edited module is evaluated). */
   const printed = async (text: string) => {
-    await expect.poll(() => server.output(), { timeout: 120_000, interval: 250 }).toContain(text);
+    await expect
+      .poll(() => run.server.output(), { timeout: 120_000, interval: 250 })
+      .toContain(text);
   };
   const sendAndStream = async (text: string, reply: string) => {
-    await openChat(page, server.url, 'alice-dev');
-    await sendText(page, text);
-    await waitForReply(page, reply, 120_000);
+    await openChat(run.page, run.server.url, 'alice-dev');
+    await sendText(run.page, text);
+    await waitForReply(run.page, reply, 120_000);
   };
 
   beforeAll(async () => {
@@ -58,19 +52,12 @@ describe.runIf(postgres)('examples/next: next dev, edited while it runs', () => 
       recursive: true,
       filter: (source) => !/[/\\](\.next|next-env\.d\.ts)$/.test(source),
     });
-    schema = await createPrivateSchema();
-    server = await startNext(appDir, 'dev', { DATABASE_URL: schema.url });
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
     // next dev compiles each page and route on its first request: minutes on a loaded box.
-    page.setDefaultTimeout(240_000);
-    await signIn(page, server.url, 'alice');
+    run = await runExample(appDir, 'dev', 240_000);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await schema?.drop();
+    await run?.close();
     rmSync(appDir, { recursive: true, force: true });
   });
 
@@ -99,7 +86,7 @@ describe.runIf(postgres)('examples/next: next dev, edited while it runs', () => 
     await sendAndStream('after the module edit', 'Echo v2: after the module edit');
     await printed('[e2e] shared module, edit 2');
 
-    const stored = await schema.rows('alice-dev');
+    const stored = await run.schema.rows('alice-dev');
     expect(stored.map((row) => [row.role, row.content, row.status])).toEqual([
       ['user', 'before any edit', 'complete'],
       ['assistant', 'Echo: before any edit', 'complete'],

@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { asc, eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { messages } from '../../../examples/next/db/schema';
 import { POSTGRES_URL } from '../../support/services';
+import { launchChromium } from './browser';
 import { freePort } from './demo';
 
 export const ROOT_DIR = fileURLToPath(new URL('../../../', import.meta.url));
@@ -100,6 +101,43 @@ export async function startNext(
     throw new Error(`next ${command} did not answer at ${url}: ${String(error)}\n${output}`);
   }
   return { url, output: () => output, stop };
+}
+
+/** The example running on a private schema, with a Chromium page signed in as alice. */
+export interface ExampleRun {
+  schema: PrivateSchema;
+  server: NextProcess;
+  browser: Browser;
+  page: Page;
+  /** Closes the browser, stops the server and drops the schema. */
+  close(): Promise<void>;
+}
+
+/** Starts the app in `appDir` (`next start` after a build, or `next dev`) and a browser. */
+export async function runExample(
+  appDir: string,
+  command: 'start' | 'dev',
+  pageTimeoutMs: number,
+): Promise<ExampleRun> {
+  const schema = await createPrivateSchema();
+  let server: NextProcess | undefined;
+  let browser: Browser | undefined;
+  const close = async () => {
+    await browser?.close();
+    await server?.stop();
+    await schema.drop();
+  };
+  try {
+    server = await startNext(appDir, command, { DATABASE_URL: schema.url });
+    browser = await launchChromium();
+    const page = await (await browser.newContext()).newPage();
+    page.setDefaultTimeout(pageTimeoutMs);
+    await signIn(page, server.url, 'alice');
+    return { schema, server, browser, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** A browser page of one conversation, signed in as `user` (the example's demo cookie). */
