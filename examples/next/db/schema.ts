@@ -5,7 +5,7 @@
  * add columns of your own freely (the store names the columns it uses).
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, pgTable, text, unique, varchar } from 'drizzle-orm/pg-core';
+import { bigint, check, index, pgTable, text, unique, varchar } from 'drizzle-orm/pg-core';
 
 export const messages = pgTable(
   'seqline_messages',
@@ -38,7 +38,11 @@ export const messages = pgTable(
 );
 
 /** The sequence allocator's counters: one row per conversation, its last sequence. */
-export const counters = pgTable('seqline_counters', {
-  scope: text('scope').primaryKey(),
-  value: bigint('value', { mode: 'number' }).notNull(),
-});
+export const counters = pgTable(
+  'seqline_counters',
+  {
+    scope: text('scope').primaryKey(),
+    value: bigint('value', { mode: 'number' }).notNull(),
+  },
+  (table) => [check('seqline_counters_value_check', sql`${table.value} >= 0`)],
+);
