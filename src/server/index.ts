@@ -40,8 +40,9 @@ export type {
   MessageRoutes,
   MessageRoutesOptions,
   RouteAction,
+  SendMessageInput,
 } from './routes/createMessageRoutes';
-export { createMessageRoutes } from './routes/createMessageRoutes';
+export { createMessageRoutes, MessageRouteError } from './routes/createMessageRoutes';
 export type { MemoryMessageStoreOptions } from './store/createMemoryMessageStore';
 export { createMemoryMessageStore } from './store/createMemoryMessageStore';
 export type {

@@ -1,11 +1,11 @@
-import { SeqlineError } from '../../core/errors';
+import { CodedSeqlineError, SeqlineError } from '../../core/errors';
 import type { Message } from '../../core/schemas';
 import { createConversationStream } from '../bus/createConversationStream';
 import { createReplyWriter, type ReplyWriter } from '../bus/createReplyWriter';
 import { createMemoryBus } from '../bus/memory';
 import type { MessageBus } from '../bus/messageBus';
 import { HistoryQueryError, MAX_HISTORY_LIMIT, parseHistoryQuery } from '../historyQuery';
-import { type MessageStore, MessageStoreError } from '../store/messageStore';
+import { type AppendResult, type MessageStore, MessageStoreError } from '../store/messageStore';
 import { createSseResponse } from '../stream/sse';
 import { fail, json, readBody } from './http';
 
@@ -75,12 +75,60 @@ export interface MessageRoutesOptions {
   onError?: (error: unknown) => void;
 }
 
+/** A message to send through {@link MessageRoutes.sendMessage}: the fields of the POST body. */
+export interface SendMessageInput {
+  conversationId: string;
+  /** The client's idempotency key (`createClientId()`): a retried send is stored once. */
+  clientId: string;
+  content: string;
+  /** Only `'user'` is accepted from clients. @default 'user' */
+  role?: 'user';
+}
+
+/**
+ * A send or read the routes refused or failed: `status` and `code` are what
+ * the HTTP handlers answer with (`{ error: { code, message } }`), e.g. 403
+ * `FORBIDDEN`, 400 `INVALID_CONTENT`, 409 `CLIENT_ID_CONFLICT`, 503
+ * `UNAVAILABLE` (retry with the same clientId). A 5xx was already passed to
+ * `onError`. `response` is the `Response` an `authorize` answered with.
+ */
+export class MessageRouteError extends CodedSeqlineError<string> {
+  override name = 'MessageRouteError';
+  readonly status: number;
+  readonly response: Response | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: ErrorOptions & { response?: Response; headers?: Record<string, string> } = {},
+  ) {
+    super(code, message, options);
+    this.status = status;
+    this.response = options.response;
+    this.headers = options.headers;
+  }
+}
+
 /** Web-standard handlers for seqline's wire protocol (docs/protocol.md). */
 export interface MessageRoutes {
   /** `GET …/conversations/:id/messages?after=|before=&limit=` → `{ messages }`. */
   history(request: Request, conversationId: string): Promise<Response>;
   /** `POST …/conversations/:id/messages` `{ clientId, content }` → `201 { message, reply? }`, `200` on a repeat. */
   send(request: Request, conversationId: string): Promise<Response>;
+  /**
+   * What `send` does after reading the body, for a send that does not come
+   * as that POST (a tRPC mutation, a server action): `authorize(request, …,
+   * 'write')`, validation, the idempotent append with its reply reserved,
+   * the bus publish and `onMessage`. Resolves with what is stored
+   * (`created: false` on a repeated clientId); rejects with a
+   * `MessageRouteError` carrying the status `send` would answer.
+   *
+   * @example
+   * send: procedure.input(schema).mutation(({ input, ctx }) => routes.sendMessage(ctx.request, input)),
+   */
+  sendMessage(request: Request, input: SendMessageInput): Promise<AppendResult>;
   /** `GET …/conversations/:id/stream` → `text/event-stream`, resuming after `Last-Event-ID`. */
   stream(request: Request, conversationId: string): Promise<Response>;
   /**
@@ -129,46 +177,111 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
   const defaultPageSize = options.defaultPageSize ?? 50;
   const onError = options.onError ?? ((error: unknown) => console.error(error));
 
-  /** Validates the id and asks `authorize`; a Response to answer with, or undefined to go on. */
+  /** Validates the id and asks `authorize`; throws a MessageRouteError to refuse. */
   const gate = async (request: Request, conversationId: string, action: RouteAction) => {
     if (typeof conversationId !== 'string' || !CONVERSATION_ID.test(conversationId)) {
-      return fail(
+      throw refuse(
         400,
         'INVALID_CONVERSATION_ID',
         'a conversation id is 1 to 255 characters, with no control characters',
       );
     }
     const verdict = await authorize(request, conversationId, action);
-    if (verdict instanceof Response) return verdict;
+    if (verdict instanceof Response) {
+      const code = verdict.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
+      throw refuse(verdict.status, code, `not allowed to ${action} this conversation`, {
+        response: verdict,
+      });
+    }
     if (verdict !== true)
-      return fail(403, 'FORBIDDEN', `not allowed to ${action} this conversation`);
-    return undefined;
+      throw refuse(403, 'FORBIDDEN', `not allowed to ${action} this conversation`);
   };
-  /** Runs a route; a store's typed errors become 4xx/503, anything else a logged 500. */
+  /** Any failure as a MessageRouteError: a store's typed errors are 4xx/503, anything else a logged 500. */
+  const asRouteError = (error: unknown): MessageRouteError => {
+    if (error instanceof MessageRouteError) return error;
+    if (error instanceof HistoryQueryError)
+      return refuse(400, 'INVALID_QUERY', stripPrefix(error), { cause: error });
+    if (error instanceof MessageStoreError) {
+      if (error.code === 'INVALID_INPUT')
+        return refuse(400, 'INVALID_MESSAGE', stripPrefix(error), { cause: error });
+      if (error.code === 'CLIENT_ID_CONFLICT')
+        return refuse(409, 'CLIENT_ID_CONFLICT', stripPrefix(error), { cause: error });
+      onError(error);
+      // The client retries a 503 with the same clientId: nothing is stored twice.
+      return refuse(503, 'UNAVAILABLE', 'the message store is unavailable; try again', {
+        cause: error,
+        headers: { 'retry-after': '1' },
+      });
+    }
+    onError(error);
+    return refuse(500, 'INTERNAL', 'the server failed; nothing was stored', { cause: error });
+  };
+  /** Runs a route; a refusal or failure becomes its JSON error response. */
   const guarded = async (work: () => Promise<Response>): Promise<Response> => {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof HistoryQueryError) return fail(400, 'INVALID_QUERY', stripPrefix(error));
-      if (error instanceof MessageStoreError) {
-        if (error.code === 'INVALID_INPUT') return fail(400, 'INVALID_MESSAGE', stripPrefix(error));
-        if (error.code === 'CLIENT_ID_CONFLICT')
-          return fail(409, 'CLIENT_ID_CONFLICT', stripPrefix(error));
-        onError(error);
-        // The client retries a 503 with the same clientId: nothing is stored twice.
-        return fail(503, 'UNAVAILABLE', 'the message store is unavailable; try again', {
-          'retry-after': '1',
-        });
-      }
-      onError(error);
-      return fail(500, 'INTERNAL', 'the server failed; nothing was stored');
+      const refused = asRouteError(error);
+      return (
+        refused.response ??
+        fail(refused.status, refused.code, stripPrefix(refused), refused.headers)
+      );
     }
+  };
+
+  /** A send after `authorize`: validated, stored, published, and its reply started. */
+  const storeSend = async (request: Request, input: SendMessageInput): Promise<AppendResult> => {
+    const { conversationId, clientId, role, content } = input;
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) {
+      throw refuse(
+        400,
+        'INVALID_CLIENT_ID',
+        'clientId must be a string of 1 to 255 characters, unique per message (createClientId() from seqline), so a retried send is stored once',
+      );
+    }
+    if (role !== undefined && role !== 'user') {
+      throw refuse(
+        422,
+        'ROLE_NOT_ALLOWED',
+        `clients may only send role "user"; ${JSON.stringify(role)} messages are written by the server`,
+      );
+    }
+    if (typeof content !== 'string' || content.trim().length === 0) {
+      throw refuse(400, 'INVALID_CONTENT', 'content must be a non-empty string');
+    }
+    if (content.length > maxContentChars) {
+      throw refuse(
+        413,
+        'CONTENT_TOO_LONG',
+        `content is ${content.length} characters; the limit is ${maxContentChars}`,
+      );
+    }
+    const turn = await store.append({
+      conversationId,
+      clientId,
+      role: 'user',
+      content,
+      reply: reserveReply,
+    });
+    if (turn.created) {
+      // After the commit, so a stream catching up from the store never sees an event before its row.
+      await bus.publish(conversationId, { type: 'message', message: turn.message });
+      if (turn.reply) await bus.publish(conversationId, { type: 'message', message: turn.reply });
+      if (options.onMessage) {
+        const { message, reply } = turn;
+        const writer =
+          reply && createReplyWriter({ bus, message: reply, persist: store.updateReply, onError });
+        void Promise.resolve()
+          .then(() => options.onMessage!({ message, ...(reply ? { reply, writer } : {}), request }))
+          .catch(onError);
+      }
+    }
+    return turn;
   };
 
   const history: MessageRoutes['history'] = (request, conversationId) =>
     guarded(async () => {
-      const denied = await gate(request, conversationId, 'read');
-      if (denied) return denied;
+      await gate(request, conversationId, 'read');
       const { limit = defaultPageSize, ...range } = parseHistoryQuery(
         new URL(request.url).searchParams,
       );
@@ -178,8 +291,7 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
 
   const send: MessageRoutes['send'] = (request, conversationId) =>
     guarded(async () => {
-      const denied = await gate(request, conversationId, 'write');
-      if (denied) return denied;
+      await gate(request, conversationId, 'write');
       if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
         return fail(
           415,
@@ -198,64 +310,32 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         return fail(400, 'INVALID_BODY', 'the body must be a JSON object: { clientId, content }');
       }
-      const { clientId, role, content } = input as Record<string, unknown>;
-      if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 255) {
-        return fail(
-          400,
-          'INVALID_CLIENT_ID',
-          'clientId must be a string of 1 to 255 characters, unique per message (createClientId() from seqline), so a retried send is stored once',
-        );
-      }
-      if (role !== undefined && role !== 'user') {
-        return fail(
-          422,
-          'ROLE_NOT_ALLOWED',
-          `clients may only send role "user"; ${JSON.stringify(role)} messages are written by the server`,
-        );
-      }
-      if (typeof content !== 'string' || content.trim().length === 0) {
-        return fail(400, 'INVALID_CONTENT', 'content must be a non-empty string');
-      }
-      if (content.length > maxContentChars) {
-        return fail(
-          413,
-          'CONTENT_TOO_LONG',
-          `content is ${content.length} characters; the limit is ${maxContentChars}`,
-        );
-      }
-      const turn = await store.append({
-        conversationId,
-        clientId,
-        role: 'user',
-        content,
-        reply: reserveReply,
-      });
-      if (turn.created) {
-        // After the commit, so a stream catching up from the store never sees an event before its row.
-        await bus.publish(conversationId, { type: 'message', message: turn.message });
-        if (turn.reply) await bus.publish(conversationId, { type: 'message', message: turn.reply });
-        if (options.onMessage) {
-          const { message, reply } = turn;
-          const writer =
-            reply &&
-            createReplyWriter({ bus, message: reply, persist: store.updateReply, onError });
-          void Promise.resolve()
-            .then(() =>
-              options.onMessage!({ message, ...(reply ? { reply, writer } : {}), request }),
-            )
-            .catch(onError);
-        }
-      }
+      const turn = await storeSend(request, { ...(input as SendMessageInput), conversationId });
       return json(turn.created ? 201 : 200, {
         message: turn.message,
         ...(turn.reply ? { reply: turn.reply } : {}),
       });
     });
 
+  const sendMessage: MessageRoutes['sendMessage'] = async (request, input) => {
+    try {
+      if (typeof input !== 'object' || input === null) {
+        throw refuse(
+          400,
+          'INVALID_BODY',
+          'sendMessage takes { conversationId, clientId, content }',
+        );
+      }
+      await gate(request, input.conversationId, 'write');
+      return await storeSend(request, input);
+    } catch (error) {
+      throw asRouteError(error);
+    }
+  };
+
   const stream: MessageRoutes['stream'] = (request, conversationId) =>
     guarded(async () => {
-      const denied = await gate(request, conversationId, 'read');
-      if (denied) return denied;
+      await gate(request, conversationId, 'read');
       // A fresh client says where its loaded history ends (`?after=`): only what follows is sent.
       const { after } = parseHistoryQuery(new URL(request.url).searchParams);
       const source = createConversationStream({
@@ -272,6 +352,7 @@ export function createMessageRoutes(options: MessageRoutesOptions): MessageRoute
     bus,
     history,
     send,
+    sendMessage,
     stream,
     async handle(request) {
       const match = ROUTE.exec(new URL(request.url).pathname);
@@ -321,7 +402,17 @@ async function loadAllAfter(
   }
 }
 
+/** A MessageRouteError with the `[seqline] [routes]` prefix. */
+function refuse(
+  status: number,
+  code: string,
+  message: string,
+  options?: ConstructorParameters<typeof MessageRouteError>[3],
+): MessageRouteError {
+  return new MessageRouteError(status, code, `[seqline] [routes] ${message}`, options);
+}
+
 /** An error's message without its `[seqline] ` prefix (`fail` adds it back). */
 function stripPrefix(error: Error): string {
-  return error.message.replace(/^\[seqline\] /, '');
+  return error.message.replace(/^\[seqline\] (\[routes\] )?/, '');
 }
