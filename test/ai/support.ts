@@ -1,8 +1,9 @@
 /** A seqline server with `createAiRoutes` on the AI SDK's own mock model, and a fetch that drops streams. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { streamText } from 'ai';
+import { streamText, type UIMessage } from 'ai';
 import { MockLanguageModelV3, simulateReadableStream } from 'ai/test';
+import { afterEach } from 'vitest';
 import { type AiRoutes, type AiRoutesOptions, createAiRoutes } from '../../src/ai/index';
 import type { MessageBus, MessageStore } from '../../src/server/index';
 import { toNodeHandler } from '../../src/server/index';
@@ -133,3 +134,16 @@ export async function eventually(
     }
   }
 }
+
+/** A UIMessage's text parts, joined. */
+export const textOf = (message: UIMessage | undefined) =>
+  (message?.parts ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
+
+const closers: (() => Promise<void>)[] = [];
+/** Closes `close` (a server) after the current test. */
+export function closeAfterTest(close: () => Promise<void>): void {
+  closers.push(close);
+}
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});

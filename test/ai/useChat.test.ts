@@ -6,25 +6,19 @@
  */
 import { useChat } from '@ai-sdk/react';
 import { act, renderHook } from '@testing-library/react';
-import type { UIMessage } from 'ai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSeqlineChatTransport, toUIMessage } from '../../src/ai/index';
 import { createMemoryBus, createMemoryMessageStore } from '../../src/server/index';
 import {
-  type AiServer,
+  closeAfterTest,
   droppingFetch,
   eventually,
   OUTPUT,
   scriptedModel,
   startAiServer,
+  textOf,
 } from './support';
 
-const textOf = (message: UIMessage | undefined) =>
-  (message?.parts ?? []).map((part) => (part.type === 'text' ? part.text : '')).join('');
-const open: AiServer[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()));
-});
 let n = 0;
 const fresh = () => `ai-${Date.now().toString(36)}-${n++}`;
 
@@ -32,7 +26,7 @@ describe('useChat on createSeqlineChatTransport', () => {
   it('stores rapid sends in send order, each followed by its reply', async () => {
     const store = createMemoryMessageStore();
     const server = await startAiServer(store, scriptedModel('ok', 1));
-    open.push(server);
+    closeAfterTest(server.close);
     const id = fresh();
     // The network holds the first send longest: without send order the server would see them backwards.
     const holds = [150, 75, 0];
@@ -66,7 +60,7 @@ describe('useChat on createSeqlineChatTransport', () => {
   ) {
     const store = createMemoryMessageStore();
     const server = await startAiServer(store, scriptedModel(OUTPUT, 8));
-    open.push(server);
+    closeAfterTest(server.close);
     const id = fresh();
     const drops = droppingFetch(3, 4);
     const transport = createSeqlineChatTransport({
@@ -103,7 +97,7 @@ describe('useChat on createSeqlineChatTransport', () => {
     const store = createMemoryMessageStore();
     const model = scriptedModel(OUTPUT, 40);
     const server = await startAiServer(store, model);
-    open.push(server);
+    closeAfterTest(server.close);
     const id = fresh();
     const transport = createSeqlineChatTransport({ baseUrl: server.base, reconnectDelayMs: 20 });
     // The first tab sends and goes away mid-reply.
@@ -142,7 +136,8 @@ describe('useChat on createSeqlineChatTransport', () => {
     const model = scriptedModel(OUTPUT, 5);
     const a = await startAiServer(store, model, { bus });
     const b = await startAiServer(store, model, { bus });
-    open.push(a, b);
+    closeAfterTest(a.close);
+    closeAfterTest(b.close);
     const id = fresh();
     const alice = renderHook(() =>
       useChat({ id, transport: createSeqlineChatTransport({ baseUrl: a.base }) }),
