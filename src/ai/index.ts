@@ -10,4 +10,4 @@ export { STOPPED } from './parts';
 export type { PipeResult, PipeToReplyOptions, ReplySource } from './pipeToReply';
 export { pipeToReply } from './pipeToReply';
 export type { FromUIMessagesOptions, SeqlineMetadata, SeqlineUIMessage } from './uiMessages';
-export { fromUIMessages, toUIMessage } from './uiMessages';
+export { fromUIMessages, toModelMessages, toUIMessage } from './uiMessages';

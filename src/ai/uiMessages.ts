@@ -1,4 +1,4 @@
-import type { UIMessage } from 'ai';
+import type { ModelMessage, UIMessage } from 'ai';
 import type { Message } from '../core/schemas';
 import type { AiPart } from './parts';
 
@@ -96,6 +96,25 @@ export function fromUIMessages(
     };
     return message;
   });
+}
+
+/**
+ * A conversation's history as the model's messages, for
+ * `streamText({ messages })`: user, assistant and system text; empty
+ * messages (a reply that failed before its first token) and `tool`
+ * messages are left out.
+ *
+ * @example
+ * generate: ({ history, abortSignal }) =>
+ *   streamText({ model, messages: toModelMessages(history), abortSignal }),
+ */
+export function toModelMessages(history: readonly Message[]): ModelMessage[] {
+  const out: ModelMessage[] = [];
+  for (const { role, content } of history) {
+    if (content === '' || role === 'tool') continue;
+    out.push({ role, content });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
