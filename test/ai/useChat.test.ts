@@ -9,6 +9,7 @@ import { act, renderHook } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { createSeqlineChatTransport, toUIMessage } from '../../src/ai/index';
 import { createMemoryBus, createMemoryMessageStore } from '../../src/server/index';
+import { expectConverged, sendThenResumeElsewhere } from './clients';
 import {
   closeAfterTest,
   droppingFetch,
@@ -139,34 +140,15 @@ describe('useChat on createSeqlineChatTransport', () => {
     closeAfterTest(a.close);
     closeAfterTest(b.close);
     const id = fresh();
-    const alice = renderHook(() =>
-      useChat({ id, transport: createSeqlineChatTransport({ baseUrl: a.base }) }),
-    );
-    await act(async () => {
-      void alice.result.current.sendMessage({ text: 'hello' });
+    const { sender: alice, resumer: bob } = await sendThenResumeElsewhere({
+      store,
+      id,
+      text: 'hello',
+      replySequence: 2,
+      sendBase: a.base,
+      resumeBase: b.base,
     });
-    await eventually(async () => {
-      const [, reply] = await store.list(id, { limit: 10 });
-      expect(reply?.status).toBe('streaming');
-    });
-    const history = (await store.list(id, { limit: 10 })).map(toUIMessage);
-    const bob = renderHook(() =>
-      useChat({
-        id,
-        transport: createSeqlineChatTransport({ baseUrl: b.base }),
-        messages: history,
-        resume: true,
-      }),
-    );
-    await eventually(() => {
-      expect(alice.result.current.status).toBe('ready');
-      expect(bob.result.current.status).toBe('ready');
-    });
-    for (const client of [alice, bob]) {
-      const messages = client.result.current.messages;
-      expect(messages.map((m) => m.role)).toEqual(['user', 'assistant']);
-      expect(textOf(messages[1])).toBe(OUTPUT);
-    }
+    await expectConverged([alice, bob], OUTPUT);
     alice.unmount();
     bob.unmount();
   });
