@@ -20,6 +20,8 @@ export default defineConfig({
     react: 'src/react/index.ts',
     // The server-safe part of seqline/react: no "use client", importable from a Server Component.
     query: 'src/react/query.ts',
+    // The AI SDK bridge: type-only imports of `ai` (an optional peer), nothing of it at run time.
+    ai: 'src/ai/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: { compilerOptions: { ignoreDeprecations: '6.0' } },

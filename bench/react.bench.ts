@@ -8,7 +8,11 @@
  *
  * - seqline: `OrderedMessageList` over the conversation store (rows subscribe to their own message);
  * - naive: `useState` + copy + sort on every delta;
- * - useChat: the AI SDK's `useChat` (ai 6 / @ai-sdk/react 3) over an in-memory `ChatTransport`.
+ * - useChat: the AI SDK's `useChat` (ai 6 / @ai-sdk/react 3) over an in-memory `ChatTransport`;
+ * - useChat on seqline's transport (`createSeqlineChatTransport`, seqline/ai), its SSE stream fed
+ *   the same deltas as wire events through an in-memory `fetch`;
+ * - an AI SDK conversation (`UIMessage`s) converted with `fromUIMessages` and rendered with
+ *   `OrderedMessageList`, the reply streamed into the conversation store as seqline deltas.
  *
  * Time per delta is the wall time from handing the chunk over to seeing it
  * in the DOM, polled with setImmediate (the same for all three, so the
@@ -18,6 +22,7 @@
  */
 // biome-ignore-all lint/correctness/noComponentHookFactories: React is imported inside run(), after NODE_ENV=production is set, so its components are defined there (once per run).
 import type { ComponentType, ReactNode } from 'react';
+import type { Message } from '../src/index';
 import { loadReactInJsdom, until } from './jsdomGlobals';
 
 const SIZES = [100, 1_000, 10_000];
@@ -39,6 +44,7 @@ export default async function run(): Promise<void> {
   const seqline = await import('../src/index');
   const seqlineReact = await import('../src/react/index');
   const { useChat } = await import('@ai-sdk/react');
+  const seqlineAi = await import('../src/ai/index');
   const h = React.createElement;
 
   const counters = { rows: 0, list: 0 };
@@ -114,10 +120,13 @@ export default async function run(): Promise<void> {
     };
   }
 
-  async function benchSeqline(size: number): Promise<Result> {
+  async function benchSeqline(
+    size: number,
+    impl = 'seqline OrderedMessageList',
+    messages: ReturnType<typeof history> | Message[] = history(size),
+  ): Promise<Result> {
     // gcTime Infinity: no garbage-collection timer keeps the process alive after the run.
     const queryClient = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity } } });
-    const messages = history(size);
     queryClient.setQueryData(seqlineReact.messagesQueryOptions('bench').queryKey, { messages });
     const store = seqlineReact.getConversationStore(queryClient, 'bench');
     const renderMessage = ({ message }: { message: { id: string; content: string } }) =>
@@ -135,7 +144,7 @@ export default async function run(): Promise<void> {
     );
     const id = messages.at(-1)!.id;
     const result = await measure(
-      'seqline OrderedMessageList',
+      impl,
       size,
       app,
       (c) => c.querySelectorAll('.row').length === size,
@@ -176,12 +185,15 @@ export default async function run(): Promise<void> {
     );
   }
 
-  async function benchUseChat(size: number): Promise<Result> {
-    const initial = history(size - 2).map((m) => ({
+  /** The AI SDK conversation of `size - 2` messages, as `useChat` holds it. */
+  const uiHistory = (size: number) =>
+    history(size - 2).map((m) => ({
       id: m.id,
       role: m.role,
       parts: [{ type: 'text' as const, text: m.content || 'x' }],
     }));
+
+  async function benchUseChat(size: number): Promise<Result> {
     let controller!: ReadableStreamDefaultController<unknown>;
     const transport = {
       sendMessages: async () =>
@@ -194,10 +206,64 @@ export default async function run(): Promise<void> {
         }),
       reconnectToStream: async () => null,
     };
+    return benchChatList('AI SDK useChat', size, transport, () =>
+      controller.enqueue({ type: 'text-delta', id: 't', delta: CHUNK }),
+    );
+  }
+
+  /** useChat on seqline's transport: the POST answers with the reserved reply, the SSE stream carries the deltas. */
+  async function benchUseChatOnSeqline(size: number): Promise<Result> {
+    const encoder = new TextEncoder();
+    let sse!: ReadableStreamDefaultController<Uint8Array>;
+    const at = (sequence: number) => ({
+      conversationId: 'bench',
+      sequence,
+      createdAt: '2026-01-02T00:00:00.000Z',
+    });
+    const fetch = async (_url: RequestInfo | URL, init?: RequestInit) =>
+      init?.method === 'POST'
+        ? Response.json({
+            message: {
+              id: 'u',
+              ...at(size - 1),
+              role: 'user',
+              content: 'prompt',
+              status: 'complete',
+            },
+            reply: { id: 'reply', ...at(size), role: 'assistant', content: '', status: 'pending' },
+          })
+        : new Response(
+            new ReadableStream({
+              start(c) {
+                sse = c;
+              },
+            }),
+            {
+              headers: { 'content-type': 'text/event-stream' },
+            },
+          );
+    const transport = seqlineAi.createSeqlineChatTransport({ fetch });
+    return benchChatList('useChat on seqline transport', size, transport, (offset) =>
+      sse.enqueue(
+        encoder.encode(
+          `id: ${offset}\ndata: ${JSON.stringify({ type: 'delta', messageId: 'reply', offset, text: CHUNK })}\n\n`,
+        ),
+      ),
+    );
+  }
+
+  /** `useChat` rendering every message, on `transport`; `feed` streams the next chunk of the reply. */
+  async function benchChatList(
+    impl: string,
+    size: number,
+    transport: unknown,
+    feed: (offset: number) => void,
+  ): Promise<Result> {
+    const initial = uiHistory(size);
     let send: ((text: string) => void) | undefined;
     function ChatList() {
-      // biome-ignore lint/suspicious/noExplicitAny: the transport is structurally a ChatTransport
-      const chat = useChat({ transport: transport as any, messages: initial });
+      // biome-ignore lint/suspicious/noExplicitAny: both transports are structurally a ChatTransport
+      const chat = useChat({ id: 'bench', transport: transport as any, messages: initial });
       send = (text) => void chat.sendMessage({ text });
       counters.list++;
       return h(
@@ -214,7 +280,7 @@ export default async function run(): Promise<void> {
     }
     let started = false;
     return measure(
-      'AI SDK useChat',
+      impl,
       size,
       h(ChatList),
       (c) => {
@@ -227,18 +293,34 @@ export default async function run(): Promise<void> {
           c.querySelector('#list')!.lastElementChild!.textContent === ''
         );
       },
-      () => controller.enqueue({ type: 'text-delta', id: 't', delta: CHUNK }),
+      feed,
     );
+  }
+
+  /** The AI SDK conversation converted once with `fromUIMessages`, then streamed like seqline's own. */
+  function benchAiInOrderedList(size: number): Promise<Result> {
+    const ui = [
+      ...uiHistory(size),
+      { id: 'u', role: 'user' as const, parts: [{ type: 'text' as const, text: 'prompt' }] },
+      { id: 'reply', role: 'assistant' as const, parts: [] },
+    ];
+    const messages = seqlineAi.fromUIMessages(ui, { conversationId: 'bench', streaming: true });
+    return benchSeqline(size, 'AI SDK conversation in OrderedMessageList', messages);
   }
 
   // One unreported pass first: otherwise the first list measured (seqline at 100) also pays
   // for JIT warm-up of React and jsdom, which flatters every later ratio against it.
-  for (const warmUp of [benchSeqline, benchNaive, benchUseChat]) await warmUp(SIZES[0]!);
+  const impls = [
+    (size: number) => benchSeqline(size),
+    benchNaive,
+    benchUseChat,
+    benchUseChatOnSeqline,
+    benchAiInOrderedList,
+  ];
+  for (const warmUp of impls) await warmUp(SIZES[0]!);
   const results: Result[] = [];
   for (const size of SIZES) {
-    results.push(await benchSeqline(size));
-    results.push(await benchNaive(size));
-    results.push(await benchUseChat(size));
+    for (const impl of impls) results.push(await impl(size));
   }
 
   const ms = (value: number) =>
@@ -257,6 +339,11 @@ export default async function run(): Promise<void> {
     results.find((r) => r.size === size && r.impl.startsWith('seqline'))!.perDelta;
   const chat = (size: number) =>
     results.find((r) => r.size === size && r.impl.includes('useChat'))!.perDelta;
+  const aiList = (size: number) =>
+    results.find((r) => r.size === size && r.impl.startsWith('AI SDK conversation'))!.perDelta;
+  console.log(
+    `AI SDK conversation in OrderedMessageList: 10,000 vs 100 ${(aiList(10_000) / aiList(100)).toFixed(2)}x; plain useChat / it at 10,000: ${(chat(10_000) / aiList(10_000)).toFixed(1)}x (target ≥ 20x)`,
+  );
   console.log(
     `\nseqline at 10,000 vs 100: ${(ours(10_000) / ours(100)).toFixed(2)}x (target ≤ 2x); useChat / seqline at 10,000: ${(chat(10_000) / ours(10_000)).toFixed(1)}x (target ≥ 10x)`,
   );
