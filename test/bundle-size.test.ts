@@ -38,7 +38,19 @@ const BUDGET = 14_150; // measured 14,002 B
  */
 const BUDGET_WITH_ZOD = 21_450; // measured 21,243 B
 
+/**
+ * What a `useChat` client adds with `seqline/ai` (the transport and the UIMessage
+ * conversions; `ai` and the server half tree-shaken away): measured 4,464 B when it
+ * landed. It reuses the core's schemas and the fetch EventSource, which an app on
+ * seqline/react already ships, so together they cost less than the sum.
+ */
+const BUDGET_AI_CLIENT = 4_550;
+
 const root = resolve(__dirname, '..');
+const REACT_ENTRY = "export * from './src/index';\nexport * from './src/react/index';\n";
+const AI_CLIENT_ENTRY =
+  "export { createSeqlineChatTransport, fromUIMessages, toUIMessage } from './src/ai/index';\n";
+const AI_SDK = ['ai', '@ai-sdk/*'];
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', '@tanstack/react-query'];
 /** zod and its subpaths (`zod/mini`). */
 const ZOD = ['zod', 'zod/*'];
@@ -50,10 +62,10 @@ interface Measured {
   modules: [string, number][];
 }
 
-async function measure(external: string[]): Promise<Measured> {
+async function measure(external: string[], contents = REACT_ENTRY): Promise<Measured> {
   const result = await build({
     stdin: {
-      contents: "export * from './src/index';\nexport * from './src/react/index';\n",
+      contents,
       resolveDir: root,
       loader: 'ts',
     },
@@ -92,5 +104,16 @@ describe('bundle budget: seqline + seqline/react', () => {
     expect(own).toBeLessThanOrEqual(BUDGET);
     expect(withZod).toBeGreaterThan(own);
     expect(withZod).toBeLessThanOrEqual(BUDGET_WITH_ZOD);
+  });
+});
+
+describe('bundle budget: seqline/ai in a useChat client', () => {
+  it(`stays within the ratchet (${BUDGET_AI_CLIENT} B min+gz, zod, ai and peers excluded)`, async () => {
+    const { size, modules } = await measure([...ZOD, ...PEERS, ...AI_SDK], AI_CLIENT_ENTRY);
+    console.log(`[bundle] seqline/ai client (transport + conversions): ${size} B min+gz own code`);
+    expect(modules.some(([path]) => path.includes('createSeqlineChatTransport'))).toBe(true);
+    // The server half (routes, stores, buses) must not reach a browser bundle.
+    expect(modules.filter(([path]) => /src\/(server|sql|redis)\//.test(path))).toEqual([]);
+    expect(size).toBeLessThanOrEqual(BUDGET_AI_CLIENT);
   });
 });
