@@ -135,6 +135,12 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   }
   const { id: messageId, conversationId } = message;
   let content = message.content;
+  /**
+   * The first half of a surrogate pair at the end of `content`, not sent or stored until its
+   * second half comes: deltas, stores and buses only ever see whole code points (a jsonb
+   * column refuses a lone half; a UTF-8 driver turns it into U+FFFD).
+   */
+  let held = isHighSurrogate(content.charCodeAt(content.length - 1)) ? content.slice(-1) : '';
   let persistedLength = content.length;
   let persistedAt = now();
   let finished = false;
@@ -145,7 +151,7 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   let failure: string | undefined;
   const snapshot = (): Message => ({
     ...message,
-    content,
+    content: held ? content.slice(0, -1) : content,
     status,
     ...(failure === undefined ? {} : { error: failure }),
   });
@@ -180,10 +186,18 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
     }
   };
   const finish = async (final: 'complete' | 'failed', error: string | undefined) => {
+    // Half a pair that never got its other half is no text: it ends as U+FFFD.
+    const whole = held ? `${content.slice(0, -1)}\uFFFD` : content;
     await store(
-      { content, status: final, error },
+      { content: whole, status: final, error },
       `${final === 'complete' ? 'complete' : 'fail'}()`,
     );
+    content = whole;
+    if (held && !heal) {
+      held = '';
+      await publish({ type: 'delta', messageId, offset: content.length - 1, text: '\uFFFD' });
+    }
+    held = '';
     finished = true;
     status = final;
     failure = error;
@@ -219,16 +233,27 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
         text = text.slice(content.length - at);
       }
       if (text.length === 0) return;
-      const offset = content.length;
-      const next = content + text;
+      // `piece`: what subscribers get now, whole code points only (see `held`).
+      let piece = wellFormed(held + text);
+      const offset = content.length - held.length;
+      const last = piece.charCodeAt(piece.length - 1);
+      const nextHeld = isHighSurrogate(last) ? piece.slice(-1) : '';
+      if (nextHeld) piece = piece.slice(0, -1);
+      const end = offset + piece.length;
+      const next = (held ? content.slice(0, -1) : content) + piece + nextHeld;
       if (
-        next.length - persistedLength >= persistEveryChars ||
-        now() - persistedAt >= persistEveryMs
+        end - persistedLength >= persistEveryChars ||
+        (end > persistedLength && now() - persistedAt >= persistEveryMs)
       ) {
-        await store({ content: next, status: 'streaming' }, 'append()');
+        await store(
+          { content: nextHeld ? next.slice(0, -1) : next, status: 'streaming' },
+          'append()',
+        );
       }
       content = next;
-      await publish({ type: 'delta', messageId, offset, text });
+      held = nextHeld;
+      if (piece.length === 0) return;
+      await publish({ type: 'delta', messageId, offset, text: piece });
     },
     async complete() {
       assertOpen('complete()');
@@ -239,4 +264,16 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
       await finish('failed', error);
     },
   };
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** `text` with every lone surrogate but a trailing high one replaced by U+FFFD (like ES2024's toWellFormed). */
+function wellFormed(text: string): string {
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF]|$)|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
 }
