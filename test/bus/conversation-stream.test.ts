@@ -7,6 +7,7 @@ import {
   createReplyWriter,
   type SseEntry,
 } from '../../src/server/index';
+import { createLiteralClient } from '../support/literalClient';
 
 const CONVERSATION = 'c1';
 const createdAt = '2026-01-01T00:00:00.000Z';
@@ -54,18 +55,27 @@ function fakeDatabase() {
     release: () => {
       for (const resolve of waiting.splice(0)) resolve();
     },
+    /** A reply writer's `persist`: stores at once. */
+    persist: async (update: Pick<Message, 'content' | 'status'> & { messageId: string }) => {
+      rows.set(update.messageId, { ...rows.get(update.messageId)!, ...update });
+    },
   };
 }
 
-/** A client: folds what it receives into a timeline and checks every delta fits exactly. */
+/**
+ * A client: folds what it receives into a timeline and checks every delta fits exactly.
+ * `literal` applies the same events as the protocol words them (a snapshot replaces).
+ */
 function fakeClient(conversationId = CONVERSATION) {
   let timeline = createTimeline(conversationId);
+  const literal = createLiteralClient();
   const received: SseEntry[] = [];
   const problems: string[] = [];
   let closed = false;
   return {
     received,
     problems,
+    literal,
     get timeline() {
       return timeline;
     },
@@ -83,6 +93,7 @@ function fakeClient(conversationId = CONVERSATION) {
           if (event.offset !== has) problems.push(`delta at ${event.offset} but client has ${has}`);
         }
         timeline = applyStreamEvent(timeline, event);
+        literal.apply(event);
       },
       close() {
         closed = true;
@@ -158,9 +169,7 @@ describe('createConversationStream', () => {
       message: reply,
       persistEveryChars: 4,
       persistEveryMs: 60_000,
-      persist: async (update) => {
-        db.rows.set(update.messageId, { ...db.rows.get(update.messageId)!, ...update });
-      },
+      persist: db.persist,
     });
     await writer.start();
     for (const token of ['Hel', 'lo ', 'the', 're']) await writer.append(token);
@@ -238,6 +247,44 @@ describe('createConversationStream', () => {
         (entry) => entry.event.type === 'message' && entry.event.message.id === 'm1',
       ),
     ).toHaveLength(1);
+  });
+
+  it('an immediate reconnect while the stored reply lags gets no snapshot shorter or behind its cursor (issue 15)', async () => {
+    const bus = createMemoryBus();
+    const db = fakeDatabase();
+    const writer = createReplyWriter({
+      bus,
+      message: reply,
+      persistEveryChars: 5,
+      persistEveryMs: 60_000,
+      persist: db.persist,
+    });
+    const client = fakeClient();
+    const connect = () =>
+      createConversationStream({
+        bus,
+        conversationId: CONVERSATION,
+        loadSnapshot: db.load,
+      }).subscribe(client.lastId(), client.sink);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    // Each reconnect comes while the store is behind what the client was sent.
+    for (const token of ['Hel', 'lo', ' wo', 'rl', 'd, ', 'how', ' are', ' you']) {
+      await writer.append(token);
+      expect(db.rows.get('m2')!.content.length).toBeLessThanOrEqual(writer.content.length);
+      stop();
+      stop = connect();
+      await flush();
+    }
+    await writer.complete();
+    await flush();
+    stop();
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'Hello world, how are you',
+      status: 'complete',
+    });
   });
 
   it.each([
@@ -404,7 +451,11 @@ describe('createConversationStream', () => {
           await flush();
           stop?.();
           expect(client.problems).toEqual([]);
+          expect(client.literal.problems).toEqual([]);
           expect(view(client.timeline.messages)).toEqual(view([...db.rows.values()]));
+          expect(view([...client.literal.messages.values()] as Message[])).toEqual(
+            view([...db.rows.values()]),
+          );
         },
       ),
       { numRuns: 300 },

@@ -5,6 +5,7 @@ import type {
   StatusEvent,
   StreamEvent,
 } from '../../core/schemas';
+import { MAX_OPEN_REPLIES, type OpenReply } from './streamCursor';
 
 /**
  * What one connection has already sent, so that the events that reach it
@@ -19,7 +20,10 @@ import type {
  * - a `status` is forwarded once, unless the message is already final.
  *
  * It also tracks the watermark for the cursor: the highest sequence up to
- * which every message it saw is final.
+ * which every message it saw is final, and how far the client holds each
+ * open reply above it ({@link Seam.openReplies}). A seam seeded with those
+ * (a resumed connection) starts from what the client has: a stored snapshot
+ * that lags behind it is not sent, so no snapshot goes back.
  *
  * @internal
  */
@@ -27,6 +31,8 @@ export class Seam {
   private readonly known = new Map<string, Known>();
   /** Sequences of known messages that are not final yet. */
   private readonly open = new Set<number>();
+  /** Open replies the client holds by its cursor, by sequence, until their message is seen (then in `known`). */
+  private readonly held = new Map<number, OpenReply>();
   private maxSequence: number;
 
   constructor(
@@ -38,8 +44,16 @@ export class Seam {
      * connection never saw (one still in flight on the bus).
      */
     private readonly settled = 0,
+    /** What the client holds of the open replies above `afterSequence`, from its resume cursor. */
+    held: readonly OpenReply[] = [],
   ) {
     this.maxSequence = afterSequence;
+    for (const reply of held) {
+      if (reply.sequence <= afterSequence) continue;
+      this.held.set(reply.sequence, reply);
+      this.open.add(reply.sequence);
+      if (reply.sequence > this.maxSequence) this.maxSequence = reply.sequence;
+    }
   }
 
   /** The event to send for `event` (maybe trimmed), or `undefined` when the client already has it. */
@@ -62,6 +76,26 @@ export class Seam {
     return Math.max(this.afterSequence, lowest - 1);
   }
 
+  /**
+   * How far the client holds each open reply above the watermark, for the
+   * cursor: content sent from 0 without a hole, and status. The lowest
+   * {@link MAX_OPEN_REPLIES} sequences.
+   */
+  openReplies(): OpenReply[] {
+    const replies = new Map(this.held);
+    for (const known of this.known.values()) {
+      if (known.sequence === null || known.rank >= FINAL || !this.open.has(known.sequence))
+        continue;
+      if (known.length === 0 && known.rank === 0) continue; // holds nothing a snapshot could take back
+      replies.set(known.sequence, {
+        sequence: known.sequence,
+        status: known.rank === 0 ? 'pending' : 'streaming',
+        length: known.length,
+      });
+    }
+    return [...replies.values()].sort((a, b) => a.sequence - b.sequence).slice(0, MAX_OPEN_REPLIES);
+  }
+
   private message(message: Message): boolean {
     if (message.sequence !== null && message.sequence <= this.settled) {
       // The client holds it, final: so are its deltas and status.
@@ -73,7 +107,7 @@ export class Seam {
       });
       return false;
     }
-    const known = this.known.get(message.id);
+    const known = this.known.get(message.id) ?? this.adopt(message);
     const rank = STATUS_RANK[message.status];
     if (known && message.content.length <= known.length && rank <= known.rank) return false;
     const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
@@ -116,6 +150,21 @@ export class Seam {
     this.known.set(status.messageId, next);
     this.track(next);
     return true;
+  }
+
+  /** The client's part of `message` by its resume cursor, now that its id is known. */
+  private adopt(message: Message): Known | undefined {
+    const held = message.sequence === null ? undefined : this.held.get(message.sequence);
+    if (!held) return undefined;
+    this.held.delete(held.sequence);
+    const known: Known = {
+      length: held.length,
+      rank: STATUS_RANK[held.status],
+      sequence: held.sequence,
+      ahead: new Map(),
+    };
+    this.known.set(message.id, known);
+    return known;
   }
 
   /** Deltas sent ahead that the content has now reached extend it. */
