@@ -75,7 +75,7 @@ const backends: [string, boolean, () => Promise<Buses>][] = [
       // Run in reverse: the buses close, the private table goes, then the pools end.
       cleanup.push(
         ...pools.map((pool) => () => pool.end()),
-        () => pools[0]!.query(`DROP TABLE IF EXISTS ${TABLE}`),
+        () => pools[0]!.query(`DROP TABLE IF EXISTS ${TABLE}, ${TABLE}_heads`),
         ...buses.map((bus) => () => bus.close()),
       );
       return { instances: buses.slice(0, 2), writer: buses[2]! };
