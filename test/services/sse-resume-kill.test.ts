@@ -15,14 +15,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killBusServers } from '../support/bus-server';
 import { createLiteralClient, type LiteralEvent } from '../support/literalClient';
-import {
-  dropResumeConfig,
-  privateResumeConfig,
-  replyTokens,
-  startResumeServer,
-  storedContent,
-  until,
-} from '../support/resume-server';
+import { startResumeRun, until } from '../support/resume-server';
 import { requireService } from '../support/services';
 
 const [redis, postgres] = await Promise.all([requireService('redis'), requireService('postgres')]);
@@ -36,27 +29,18 @@ describe.runIf(redis && postgres)('the eventsource package resumes across a serv
   it.each(['redis', 'postgres'] as const)(
     'on the %s bus: the final text equals storage, no snapshot goes back',
     async (bus) => {
-      const config = await privateResumeConfig(bus);
-      cleanup.push(() => dropResumeConfig(config));
-      let server = await startResumeServer(config);
+      const run = await startResumeRun(bus, cleanup);
       const conversationId = randomUUID();
-      const sent = await fetch(`${server.url}/conversations/${conversationId}/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: randomUUID(), content: 'Tell me a long story' }),
-      });
-      expect(sent.status).toBe(201);
-      const { reply } = (await sent.json()) as { reply: { id: string } };
-
+      const replyId = await run.send(conversationId);
       const client = createLiteralClient();
-      const stored = () => storedContent(config, reply.id);
+      const content = () => client.messages.get(replyId)?.content ?? '';
       /** Each resume that reached a server: its Last-Event-ID, and whether the store lagged the client then. */
       const resumes: { lastEventId: string | null; lagging: boolean }[] = [];
       let connections = 0;
-      const source = new EventSource(`${server.url}/conversations/${conversationId}/stream`, {
+      const source = new EventSource(`${run.url}/conversations/${conversationId}/stream`, {
         fetch: async (input, init) => {
           if (++connections === 1) return fetch(input, init);
-          const lagging = (await stored()).length < content().length;
+          const lagging = (await run.stored(replyId)).length < content().length;
           const response = await fetch(input, init);
           resumes.push({ lastEventId: new Headers(init.headers).get('last-event-id'), lagging });
           return response;
@@ -64,36 +48,25 @@ describe.runIf(redis && postgres)('the eventsource package resumes across a serv
       });
       cleanup.push(() => source.close());
       source.onmessage = (event) => client.apply(JSON.parse(event.data) as LiteralEvent);
-      const content = () => client.messages.get(reply.id)?.content ?? '';
 
-      // Kill once the client is well into the reply and holds more than is stored.
-      const total = replyTokens(config.tokens).join('').length;
-      let behind = { stored: 0, client: 0 };
-      await until(async () => {
-        if (content().length < total / 4) return false;
-        const client = content().length;
-        behind = { stored: (await stored()).length, client };
-        return behind.stored < client;
-      }, 'the stored reply to lag the client');
-      await server.kill();
-      server = await startResumeServer(config);
+      const behind = await run.killWhileBehind(replyId, () => content().length);
       await until(
-        async () => client.messages.get(reply.id)?.status === 'complete',
+        async () => client.messages.get(replyId)?.status === 'complete',
         'the reply to complete on the client',
         60_000,
       );
       source.close();
 
-      const final = await stored();
+      const final = await run.stored(replyId);
       expect(client.problems).toEqual([]);
       expect(content()).toBe(final);
-      expect(final).toBe(replyTokens(config.tokens).join(''));
+      expect(final).toBe(run.expected);
       // It resumed with its Last-Event-ID while the store was behind it: the case the rule is about.
       expect(resumes.length).toBeGreaterThan(0);
       for (const { lastEventId } of resumes) expect(lastEventId).toMatch(/^\d+\./);
       expect(resumes[0]?.lagging).toBe(true);
       console.info(
-        `[resume] eventsource on the ${bus} bus: killed with ${behind.client} characters on the client, ${behind.stored} stored; ${resumes.length} resume(s), ${connections} connection attempts`,
+        `[resume] eventsource on the ${bus} bus: killed with ${behind.held} characters on the client, ${behind.stored} stored; ${resumes.length} resume(s), ${connections} connection attempts`,
       );
     },
   );

@@ -46,14 +46,77 @@ export function replyTokens(count: number): string[] {
   return Array.from({ length: count }, (_, i) => (i % 9 === 4 ? `🙂${i} ` : `w${i} `));
 }
 
-export function startResumeServer(config: ResumeServerConfig): Promise<RunningServer> {
+function startResumeServer(config: ResumeServerConfig): Promise<RunningServer> {
   return startServerProcess(fileURLToPath(import.meta.url), {
     SEQLINE_RESUME_SERVER: JSON.stringify(config),
   });
 }
 
+/** One kill-and-resume run of the suites: a private server and what they do to it. */
+export interface ResumeRun {
+  config: ResumeServerConfig;
+  /** The server's base URL: the same across the restart. */
+  url: string;
+  /** The reply every prompt gets, in full. */
+  expected: string;
+  /** Posts a prompt; resolves with its reserved reply's id. */
+  send(conversationId: string): Promise<string>;
+  /** The reply's content as stored now. */
+  stored(replyId: string): Promise<string>;
+  /**
+   * Waits until the client holds a quarter of the reply and more than is
+   * stored (`held`: its content length now), then SIGKILLs the server and
+   * starts it again on the same port. Resolves with both lengths at the kill.
+   */
+  killWhileBehind(
+    replyId: string,
+    held: () => Promise<number> | number,
+  ): Promise<{ held: number; stored: number }>;
+}
+
+/** Starts a private resume server on `bus`; `cleanup` gets what ends it and drops its tables. */
+export async function startResumeRun(
+  bus: 'redis' | 'postgres',
+  cleanup: (() => unknown)[],
+): Promise<ResumeRun> {
+  const config = await privateResumeConfig(bus);
+  cleanup.push(() => dropResumeConfig(config));
+  let server = await startResumeServer(config);
+  cleanup.push(() => server.kill());
+  const expected = replyTokens(config.tokens).join('');
+  const stored = (replyId: string) => storedContent(config, replyId);
+  return {
+    config,
+    url: server.url,
+    expected,
+    stored,
+    async send(conversationId) {
+      const sent = await fetch(`${server.url}/conversations/${conversationId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: randomUUID(), content: 'Tell me a long story' }),
+      });
+      if (sent.status !== 201)
+        throw new Error(`send answered ${sent.status}: ${await sent.text()}`);
+      return ((await sent.json()) as { reply: { id: string } }).reply.id;
+    },
+    async killWhileBehind(replyId, held) {
+      let at = { held: 0, stored: 0 };
+      await until(async () => {
+        const length = await held();
+        if (length < expected.length / 4) return false;
+        at = { held: length, stored: (await stored(replyId)).length };
+        return at.stored < at.held;
+      }, 'the stored reply to lag the client');
+      await server.kill();
+      server = await startResumeServer(config);
+      return at;
+    },
+  };
+}
+
 /** Private tables, key prefix and a free port for one server's lifetimes: a 300-token reply, 15 ms apart. */
-export async function privateResumeConfig(bus: 'redis' | 'postgres'): Promise<ResumeServerConfig> {
+async function privateResumeConfig(bus: 'redis' | 'postgres'): Promise<ResumeServerConfig> {
   const suffix = randomUUID().replaceAll('-', '').slice(0, 12);
   return {
     bus,
@@ -70,7 +133,7 @@ export async function privateResumeConfig(bus: 'redis' | 'postgres'): Promise<Re
 }
 
 /** Drops what {@link privateResumeConfig} named: its tables (the Postgres bus adds `_heads`), or its Redis keys. */
-export async function dropResumeConfig(config: ResumeServerConfig): Promise<void> {
+async function dropResumeConfig(config: ResumeServerConfig): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 1 });
   try {
     for (const table of [
@@ -94,7 +157,7 @@ export async function dropResumeConfig(config: ResumeServerConfig): Promise<void
 }
 
 /** A message's content as stored now ('' when there is no such row). */
-export async function storedContent(config: ResumeServerConfig, id: string): Promise<string> {
+async function storedContent(config: ResumeServerConfig, id: string): Promise<string> {
   const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 1 });
   try {
     const { rows } = await pool.query(`SELECT content FROM ${config.table} WHERE id = $1`, [id]);
