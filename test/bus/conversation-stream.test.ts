@@ -287,6 +287,47 @@ describe('createConversationStream', () => {
     });
   });
 
+  it('the cursor carries the open reply on through resumes that sent no snapshot of it', async () => {
+    const bus = createMemoryBus();
+    const db = fakeDatabase();
+    const writer = createReplyWriter({
+      bus,
+      message: reply,
+      persistEveryChars: 1000,
+      persistEveryMs: 60_000,
+      persist: db.persist,
+    });
+    const client = fakeClient();
+    const connect = () =>
+      createConversationStream({
+        bus,
+        conversationId: CONVERSATION,
+        loadSnapshot: db.load,
+      }).subscribe(client.lastId(), client.sink);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    await writer.append('one ');
+    // The store never catches up: every resume finds the reply pending and empty.
+    for (const token of ['two ', 'three ', 'four ']) {
+      stop();
+      stop = connect();
+      await flush();
+      await writer.append(token);
+      await flush();
+    }
+    stop();
+    stop = connect();
+    await flush();
+    stop();
+    expect(db.rows.get('m2')).toMatchObject({ content: '', status: 'pending' });
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'one two three four ',
+      status: 'streaming',
+    });
+  });
+
   it.each([
     ['malformed', 'not-a-cursor'],
     ['forged (checksum wrong)', '999.5.00000000'],

@@ -31,6 +31,8 @@ export class Seam {
   private readonly known = new Map<string, Known>();
   /** Sequences of known messages that are not final yet. */
   private readonly open = new Set<number>();
+  /** Those of `open` this connection has seen, by sequence: the cursor reads them on every send. */
+  private readonly openKnown = new Map<number, Known>();
   /** Open replies the client holds by its cursor, by sequence, until their message is seen (then in `known`). */
   private readonly held = new Map<number, OpenReply>();
   private maxSequence: number;
@@ -83,12 +85,10 @@ export class Seam {
    */
   openReplies(): OpenReply[] {
     const replies = new Map(this.held);
-    for (const known of this.known.values()) {
-      if (known.sequence === null || known.rank >= FINAL || !this.open.has(known.sequence))
-        continue;
+    for (const [sequence, known] of this.openKnown) {
       if (known.length === 0 && known.rank === 0) continue; // holds nothing a snapshot could take back
-      replies.set(known.sequence, {
-        sequence: known.sequence,
+      replies.set(sequence, {
+        sequence,
         status: known.rank === 0 ? 'pending' : 'streaming',
         length: known.length,
       });
@@ -164,6 +164,7 @@ export class Seam {
       ahead: new Map(),
     };
     this.known.set(message.id, known);
+    this.openKnown.set(held.sequence, known);
     return known;
   }
 
@@ -183,8 +184,13 @@ export class Seam {
   private track(known: Known): void {
     if (known.sequence === null) return;
     if (known.sequence > this.maxSequence) this.maxSequence = known.sequence;
-    if (known.rank >= FINAL) this.open.delete(known.sequence);
-    else this.open.add(known.sequence);
+    if (known.rank >= FINAL) {
+      this.open.delete(known.sequence);
+      this.openKnown.delete(known.sequence);
+    } else {
+      this.open.add(known.sequence);
+      this.openKnown.set(known.sequence, known);
+    }
   }
 }
 
