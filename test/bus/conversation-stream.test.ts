@@ -102,6 +102,31 @@ function fakeClient(conversationId = CONVERSATION) {
   };
 }
 
+/**
+ * A reply writer on a memory bus that persists into a fake database every
+ * `persistEveryChars` (never by time), and a client that (re)connects with
+ * its Last-Event-ID, as an immediate reconnect does.
+ */
+function resumingClient(persistEveryChars: number) {
+  const bus = createMemoryBus();
+  const db = fakeDatabase();
+  const writer = createReplyWriter({
+    bus,
+    message: reply,
+    persistEveryChars,
+    persistEveryMs: 60_000,
+    persist: db.persist,
+  });
+  const client = fakeClient();
+  const connect = () =>
+    createConversationStream({
+      bus,
+      conversationId: CONVERSATION,
+      loadSnapshot: db.load,
+    }).subscribe(client.lastId(), client.sink);
+  return { bus, db, writer, client, connect };
+}
+
 const view = (messages: readonly Message[]) =>
   messages.map(({ id, content, status }) => ({ id, content, status }));
 
@@ -250,22 +275,7 @@ describe('createConversationStream', () => {
   });
 
   it('an immediate reconnect while the stored reply lags gets no snapshot shorter or behind its cursor (issue 15)', async () => {
-    const bus = createMemoryBus();
-    const db = fakeDatabase();
-    const writer = createReplyWriter({
-      bus,
-      message: reply,
-      persistEveryChars: 5,
-      persistEveryMs: 60_000,
-      persist: db.persist,
-    });
-    const client = fakeClient();
-    const connect = () =>
-      createConversationStream({
-        bus,
-        conversationId: CONVERSATION,
-        loadSnapshot: db.load,
-      }).subscribe(client.lastId(), client.sink);
+    const { db, writer, client, connect } = resumingClient(5);
     let stop = connect();
     await flush();
     await writer.start();
@@ -288,22 +298,7 @@ describe('createConversationStream', () => {
   });
 
   it('the cursor carries the open reply on through resumes that sent no snapshot of it', async () => {
-    const bus = createMemoryBus();
-    const db = fakeDatabase();
-    const writer = createReplyWriter({
-      bus,
-      message: reply,
-      persistEveryChars: 1000,
-      persistEveryMs: 60_000,
-      persist: db.persist,
-    });
-    const client = fakeClient();
-    const connect = () =>
-      createConversationStream({
-        bus,
-        conversationId: CONVERSATION,
-        loadSnapshot: db.load,
-      }).subscribe(client.lastId(), client.sink);
+    const { db, writer, client, connect } = resumingClient(1000);
     let stop = connect();
     await flush();
     await writer.start();
@@ -447,18 +442,7 @@ describe('createConversationStream', () => {
         fc.integer({ min: 1, max: 12 }),
         fc.option(fc.nat({ max: 30 })),
         async (tokens, joinAt, catchUpAfter, persistEveryChars, reconnectAt) => {
-          const bus = createMemoryBus();
-          const db = fakeDatabase();
-          const writer = createReplyWriter({
-            bus,
-            message: reply,
-            persistEveryChars,
-            persistEveryMs: 60_000,
-            persist: async (update) => {
-              db.rows.set(update.messageId, { ...db.rows.get(update.messageId)!, ...update });
-            },
-          });
-          const client = fakeClient();
+          const { bus, db, writer, client } = resumingClient(persistEveryChars);
           let stop: (() => void) | undefined;
           let releaseAt = -1;
           const steps = [
