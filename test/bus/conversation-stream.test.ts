@@ -323,6 +323,34 @@ describe('createConversationStream', () => {
     });
   });
 
+  it('a reply ended shorter than the client has it (finished from a lagging store) ends it with a status, not a shorter snapshot', async () => {
+    const { bus, db, writer, client, connect } = resumingClient(1000);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    await writer.append('text the store never got');
+    // The writer's process died; the reply is ended from what was stored, on a resumed connection too.
+    stop();
+    stop = connect();
+    await flush();
+    const stored = { ...db.rows.get('m2')!, status: 'failed' as const, error: 'interrupted' };
+    db.rows.set('m2', stored);
+    await bus.publish(CONVERSATION, { type: 'message', message: stored });
+    await flush();
+    stop();
+    expect(client.received.at(-1)?.event).toEqual({
+      type: 'status',
+      messageId: 'm2',
+      status: 'failed',
+      error: 'interrupted',
+    });
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'text the store never got',
+      status: 'failed',
+    });
+  });
+
   it.each([
     ['malformed', 'not-a-cursor'],
     ['forged (checksum wrong)', '999.5.00000000'],

@@ -1,6 +1,7 @@
 import type {
   DeltaEvent,
   Message,
+  MessageEvent,
   MessageStatus,
   StatusEvent,
   StreamEvent,
@@ -13,7 +14,9 @@ import { MAX_OPEN_REPLIES, type OpenReply } from './streamCursor';
  * after a bus resync, are forwarded once:
  *
  * - a `message` is forwarded when it is new, longer than what was sent, or
- *   further along (pending < streaming < complete/failed);
+ *   further along (pending < streaming < complete/failed); further along
+ *   but shorter, only its end goes, as a `status` (a snapshot never takes
+ *   text back);
  * - a `delta` is cut to the part past the content already sent, and
  *   dropped when nothing is left; a delta beyond the sent content (its
  *   start was sent on an earlier connection) is forwarded once per offset;
@@ -62,7 +65,7 @@ export class Seam {
   admit(event: StreamEvent): StreamEvent | undefined {
     switch (event.type) {
       case 'message':
-        return this.message(event.message) ? event : undefined;
+        return this.message(event);
       case 'delta':
         return this.delta(event);
       case 'status':
@@ -96,7 +99,8 @@ export class Seam {
     return [...replies.values()].sort((a, b) => a.sequence - b.sequence).slice(0, MAX_OPEN_REPLIES);
   }
 
-  private message(message: Message): boolean {
+  private message(event: MessageEvent): StreamEvent | undefined {
+    const { message } = event;
     if (message.sequence !== null && message.sequence <= this.settled) {
       // The client holds it, final: so are its deltas and status.
       this.known.set(message.id, {
@@ -105,11 +109,24 @@ export class Seam {
         sequence: message.sequence,
         ahead: new Map(),
       });
-      return false;
+      return undefined;
     }
     const known = this.known.get(message.id) ?? this.adopt(message);
     const rank = STATUS_RANK[message.status];
-    if (known && message.content.length <= known.length && rank <= known.rank) return false;
+    if (known && message.content.length <= known.length && rank <= known.rank) return undefined;
+    if (known && message.content.length < known.length) {
+      // Further along but shorter than what the client has (a reply finished from a store that lagged,
+      // e.g. by finishAbandonedReplies): the status goes out, the snapshot would take text back.
+      known.rank = rank;
+      this.track(known);
+      if (message.status !== 'complete' && message.status !== 'failed') return undefined;
+      return {
+        type: 'status',
+        messageId: message.id,
+        status: message.status,
+        ...(message.error === undefined ? {} : { error: message.error }),
+      };
+    }
     const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
     next.length = Math.max(next.length, message.content.length);
     next.rank = Math.max(next.rank, rank);
@@ -117,7 +134,7 @@ export class Seam {
     this.known.set(message.id, next);
     this.settle(next);
     this.track(next);
-    return true;
+    return event;
   }
 
   private delta(delta: DeltaEvent): DeltaEvent | undefined {
