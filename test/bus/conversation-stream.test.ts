@@ -7,6 +7,7 @@ import {
   createReplyWriter,
   type SseEntry,
 } from '../../src/server/index';
+import { createLiteralClient } from '../support/literalClient';
 
 const CONVERSATION = 'c1';
 const createdAt = '2026-01-01T00:00:00.000Z';
@@ -54,18 +55,27 @@ function fakeDatabase() {
     release: () => {
       for (const resolve of waiting.splice(0)) resolve();
     },
+    /** A reply writer's `persist`: stores at once. */
+    persist: async (update: Pick<Message, 'content' | 'status'> & { messageId: string }) => {
+      rows.set(update.messageId, { ...rows.get(update.messageId)!, ...update });
+    },
   };
 }
 
-/** A client: folds what it receives into a timeline and checks every delta fits exactly. */
+/**
+ * A client: folds what it receives into a timeline and checks every delta fits exactly.
+ * `literal` applies the same events as the protocol words them (a snapshot replaces).
+ */
 function fakeClient(conversationId = CONVERSATION) {
   let timeline = createTimeline(conversationId);
+  const literal = createLiteralClient();
   const received: SseEntry[] = [];
   const problems: string[] = [];
   let closed = false;
   return {
     received,
     problems,
+    literal,
     get timeline() {
       return timeline;
     },
@@ -83,12 +93,38 @@ function fakeClient(conversationId = CONVERSATION) {
           if (event.offset !== has) problems.push(`delta at ${event.offset} but client has ${has}`);
         }
         timeline = applyStreamEvent(timeline, event);
+        literal.apply(event);
       },
       close() {
         closed = true;
       },
     },
   };
+}
+
+/**
+ * A reply writer on a memory bus that persists into a fake database every
+ * `persistEveryChars` (never by time), and a client that (re)connects with
+ * its Last-Event-ID, as an immediate reconnect does.
+ */
+function resumingClient(persistEveryChars: number) {
+  const bus = createMemoryBus();
+  const db = fakeDatabase();
+  const writer = createReplyWriter({
+    bus,
+    message: reply,
+    persistEveryChars,
+    persistEveryMs: 60_000,
+    persist: db.persist,
+  });
+  const client = fakeClient();
+  const connect = () =>
+    createConversationStream({
+      bus,
+      conversationId: CONVERSATION,
+      loadSnapshot: db.load,
+    }).subscribe(client.lastId(), client.sink);
+  return { bus, db, writer, client, connect };
 }
 
 const view = (messages: readonly Message[]) =>
@@ -158,9 +194,7 @@ describe('createConversationStream', () => {
       message: reply,
       persistEveryChars: 4,
       persistEveryMs: 60_000,
-      persist: async (update) => {
-        db.rows.set(update.messageId, { ...db.rows.get(update.messageId)!, ...update });
-      },
+      persist: db.persist,
     });
     await writer.start();
     for (const token of ['Hel', 'lo ', 'the', 're']) await writer.append(token);
@@ -238,6 +272,83 @@ describe('createConversationStream', () => {
         (entry) => entry.event.type === 'message' && entry.event.message.id === 'm1',
       ),
     ).toHaveLength(1);
+  });
+
+  it('an immediate reconnect while the stored reply lags gets no snapshot shorter or behind its cursor (issue 15)', async () => {
+    const { db, writer, client, connect } = resumingClient(5);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    // Each reconnect comes while the store is behind what the client was sent.
+    for (const token of ['Hel', 'lo', ' wo', 'rl', 'd, ', 'how', ' are', ' you']) {
+      await writer.append(token);
+      expect(db.rows.get('m2')!.content.length).toBeLessThanOrEqual(writer.content.length);
+      stop();
+      stop = connect();
+      await flush();
+    }
+    await writer.complete();
+    await flush();
+    stop();
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'Hello world, how are you',
+      status: 'complete',
+    });
+  });
+
+  it('the cursor carries the open reply on through resumes that sent no snapshot of it', async () => {
+    const { db, writer, client, connect } = resumingClient(1000);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    await writer.append('one ');
+    // The store never catches up: every resume finds the reply pending and empty.
+    for (const token of ['two ', 'three ', 'four ']) {
+      stop();
+      stop = connect();
+      await flush();
+      await writer.append(token);
+      await flush();
+    }
+    stop();
+    stop = connect();
+    await flush();
+    stop();
+    expect(db.rows.get('m2')).toMatchObject({ content: '', status: 'pending' });
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'one two three four ',
+      status: 'streaming',
+    });
+  });
+
+  it('a reply ended shorter than the client has it (finished from a lagging store) ends it with a status, not a shorter snapshot', async () => {
+    const { bus, db, writer, client, connect } = resumingClient(1000);
+    let stop = connect();
+    await flush();
+    await writer.start();
+    await writer.append('text the store never got');
+    // The writer's process died; the reply is ended from what was stored, on a resumed connection too.
+    stop();
+    stop = connect();
+    await flush();
+    const stored = { ...db.rows.get('m2')!, status: 'failed' as const, error: 'interrupted' };
+    db.rows.set('m2', stored);
+    await bus.publish(CONVERSATION, { type: 'message', message: stored });
+    await flush();
+    stop();
+    expect(client.received.at(-1)?.event).toEqual({
+      type: 'status',
+      messageId: 'm2',
+      status: 'failed',
+      error: 'interrupted',
+    });
+    expect(client.literal.problems).toEqual([]);
+    expect(client.literal.messages.get('m2')).toMatchObject({
+      content: 'text the store never got',
+      status: 'failed',
+    });
   });
 
   it.each([
@@ -359,18 +470,7 @@ describe('createConversationStream', () => {
         fc.integer({ min: 1, max: 12 }),
         fc.option(fc.nat({ max: 30 })),
         async (tokens, joinAt, catchUpAfter, persistEveryChars, reconnectAt) => {
-          const bus = createMemoryBus();
-          const db = fakeDatabase();
-          const writer = createReplyWriter({
-            bus,
-            message: reply,
-            persistEveryChars,
-            persistEveryMs: 60_000,
-            persist: async (update) => {
-              db.rows.set(update.messageId, { ...db.rows.get(update.messageId)!, ...update });
-            },
-          });
-          const client = fakeClient();
+          const { bus, db, writer, client } = resumingClient(persistEveryChars);
           let stop: (() => void) | undefined;
           let releaseAt = -1;
           const steps = [
@@ -404,7 +504,11 @@ describe('createConversationStream', () => {
           await flush();
           stop?.();
           expect(client.problems).toEqual([]);
+          expect(client.literal.problems).toEqual([]);
           expect(view(client.timeline.messages)).toEqual(view([...db.rows.values()]));
+          expect(view([...client.literal.messages.values()] as Message[])).toEqual(
+            view([...db.rows.values()]),
+          );
         },
       ),
       { numRuns: 300 },

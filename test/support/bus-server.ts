@@ -59,9 +59,22 @@ export interface RunningServer {
 const running = new Set<ChildProcess>();
 
 /** Starts a server process and waits for `listening`. */
-export async function startBusServer(config: BusServerConfig): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, SEQLINE_BUS_SERVER: JSON.stringify(config) },
+export function startBusServer(config: BusServerConfig): Promise<RunningServer> {
+  return startServerProcess(fileURLToPath(import.meta.url), {
+    SEQLINE_BUS_SERVER: JSON.stringify(config),
+  });
+}
+
+/**
+ * Runs `script` (`node --import tsx`) with `env` added, and waits until it
+ * prints `listening <port>`. {@link killBusServers} ends it too.
+ */
+export async function startServerProcess(
+  script: string,
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
@@ -73,10 +86,7 @@ export async function startBusServer(config: BusServerConfig): Promise<RunningSe
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => running.delete(child));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`bus server did not start: ${stderr}`)),
-      30_000,
-    );
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${stderr}`)), 30_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /^listening (\d+)$/.exec(line);
       if (match) {
@@ -86,7 +96,7 @@ export async function startBusServer(config: BusServerConfig): Promise<RunningSe
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`bus server exited ${code}: ${stderr}`));
+      reject(new Error(`${script} exited ${code}: ${stderr}`));
     });
   });
   return {

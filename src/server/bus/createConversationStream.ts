@@ -9,7 +9,7 @@ import {
   MessageBusError,
 } from './messageBus';
 import { Seam } from './seam';
-import { formatStreamCursor, parseStreamCursor } from './streamCursor';
+import { formatStreamCursor, type OpenReply, parseStreamCursor } from './streamCursor';
 
 /**
  * Reads a conversation's messages from the database: those with a sequence
@@ -62,9 +62,11 @@ export interface ConversationStreamOptions {
  * `createSseResponse` / `createSseStream`, which hand it the client's
  * `Last-Event-ID`.
  *
- * The SSE ids it writes are `<sequence>.<bus cursor>.<check>` (see
- * docs/bus.md): the same on every instance, so a client served by B
- * resumes on A. A missing, malformed or forged `Last-Event-ID` gets a
+ * The SSE ids it writes are `<sequence>.<bus cursor>[.<open>].<check>`
+ * (see docs/bus.md): the same on every instance, so a client served by B
+ * resumes on A. `open` records how far the client holds each open reply,
+ * so a resumed catch-up never sends a stored snapshot that lags behind it
+ * (the snapshot rule of docs/protocol.md). A missing, malformed or forged `Last-Event-ID` gets a
  * catch-up from `after` (the whole conversation without it), never an error.
  *
  * @example
@@ -94,15 +96,17 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
   return {
     subscribe(lastEventId, sink) {
       const resume = parseStreamCursor(conversationId, lastEventId);
-      const seam = new Seam(resume?.afterSequence ?? start, resume ? 0 : start);
+      const seam = new Seam(resume?.afterSequence ?? start, resume ? 0 : start, resume?.open);
       let busCursor = resume?.busCursor ?? BUS_START;
       let live = false;
       let stopped = false;
       let buffer: BusEntry[] = [];
 
-      const send = (event: StreamEvent, afterSequence = seam.watermark) => {
+      /** What the client holds once it has the event just admitted: the cursor's watermark and open replies. */
+      const holds = (): Holds => ({ afterSequence: seam.watermark, open: seam.openReplies() });
+      const send = (event: StreamEvent, held = holds()) => {
         if (stopped) return;
-        sink.send({ id: formatStreamCursor(conversationId, { afterSequence, busCursor }), event });
+        sink.send({ id: formatStreamCursor(conversationId, { ...held, busCursor }), event });
       };
       const fail = (error: unknown) => {
         if (stopped) return;
@@ -120,12 +124,12 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
         const messages = await load(loadSnapshot, conversationId, seam.watermark);
         if (stopped) return;
         // Each event is sent once the next one is known, so the last one can carry the final cursor.
-        let held: { event: StreamEvent; watermark: number } | undefined;
+        let held: { event: StreamEvent; holds: Holds } | undefined;
         const admit = (event: StreamEvent) => {
           const admitted = seam.admit(event);
           if (!admitted) return false;
-          if (held) send(held.event, held.watermark);
-          held = { event: admitted, watermark: seam.watermark };
+          if (held) send(held.event, held.holds);
+          held = { event: admitted, holds: holds() };
           return true;
         };
         for (const message of messages) admit({ type: 'message', message });
@@ -133,7 +137,7 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
           admit(entry.event);
           busCursor = entry.cursor;
         }
-        if (held) send(held.event);
+        if (held) send(held.event, held.holds);
       };
 
       // Subscribe first, so whatever is published while the database is read waits in `buffer`.
@@ -171,6 +175,12 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
 }
 
 // ---------------------------------------------------------------------------
+
+/** The cursor's account of what the client holds, besides the bus position. */
+interface Holds {
+  afterSequence: number;
+  open: OpenReply[];
+}
 
 async function load(
   loadSnapshot: LoadSnapshot,

@@ -1,10 +1,12 @@
 import type {
   DeltaEvent,
   Message,
+  MessageEvent,
   MessageStatus,
   StatusEvent,
   StreamEvent,
 } from '../../core/schemas';
+import { MAX_OPEN_REPLIES, type OpenReply } from './streamCursor';
 
 /**
  * What one connection has already sent, so that the events that reach it
@@ -12,14 +14,19 @@ import type {
  * after a bus resync, are forwarded once:
  *
  * - a `message` is forwarded when it is new, longer than what was sent, or
- *   further along (pending < streaming < complete/failed);
+ *   further along (pending < streaming < complete/failed); further along
+ *   but shorter, only its end goes, as a `status` (a snapshot never takes
+ *   text back);
  * - a `delta` is cut to the part past the content already sent, and
  *   dropped when nothing is left; a delta beyond the sent content (its
  *   start was sent on an earlier connection) is forwarded once per offset;
  * - a `status` is forwarded once, unless the message is already final.
  *
  * It also tracks the watermark for the cursor: the highest sequence up to
- * which every message it saw is final.
+ * which every message it saw is final, and how far the client holds each
+ * open reply above it ({@link Seam.openReplies}). A seam seeded with those
+ * (a resumed connection) starts from what the client has: a stored snapshot
+ * that lags behind it is not sent, so no snapshot goes back.
  *
  * @internal
  */
@@ -27,6 +34,10 @@ export class Seam {
   private readonly known = new Map<string, Known>();
   /** Sequences of known messages that are not final yet. */
   private readonly open = new Set<number>();
+  /** Those of `open` this connection has seen, by sequence: the cursor reads them on every send. */
+  private readonly openKnown = new Map<number, Known>();
+  /** Open replies the client holds by its cursor, by sequence, until their message is seen (then in `known`). */
+  private readonly held = new Map<number, OpenReply>();
   private maxSequence: number;
 
   constructor(
@@ -38,15 +49,23 @@ export class Seam {
      * connection never saw (one still in flight on the bus).
      */
     private readonly settled = 0,
+    /** What the client holds of the open replies above `afterSequence`, from its resume cursor. */
+    held: readonly OpenReply[] = [],
   ) {
     this.maxSequence = afterSequence;
+    for (const reply of held) {
+      if (reply.sequence <= afterSequence) continue;
+      this.held.set(reply.sequence, reply);
+      this.open.add(reply.sequence);
+      if (reply.sequence > this.maxSequence) this.maxSequence = reply.sequence;
+    }
   }
 
   /** The event to send for `event` (maybe trimmed), or `undefined` when the client already has it. */
   admit(event: StreamEvent): StreamEvent | undefined {
     switch (event.type) {
       case 'message':
-        return this.message(event.message) ? event : undefined;
+        return this.message(event);
       case 'delta':
         return this.delta(event);
       case 'status':
@@ -62,7 +81,26 @@ export class Seam {
     return Math.max(this.afterSequence, lowest - 1);
   }
 
-  private message(message: Message): boolean {
+  /**
+   * How far the client holds each open reply above the watermark, for the
+   * cursor: content sent from 0 without a hole, and status. The lowest
+   * {@link MAX_OPEN_REPLIES} sequences.
+   */
+  openReplies(): OpenReply[] {
+    const replies = new Map(this.held);
+    for (const [sequence, known] of this.openKnown) {
+      if (known.length === 0 && known.rank === 0) continue; // holds nothing a snapshot could take back
+      replies.set(sequence, {
+        sequence,
+        status: known.rank === 0 ? 'pending' : 'streaming',
+        length: known.length,
+      });
+    }
+    return [...replies.values()].sort((a, b) => a.sequence - b.sequence).slice(0, MAX_OPEN_REPLIES);
+  }
+
+  private message(event: MessageEvent): StreamEvent | undefined {
+    const { message } = event;
     if (message.sequence !== null && message.sequence <= this.settled) {
       // The client holds it, final: so are its deltas and status.
       this.known.set(message.id, {
@@ -71,11 +109,24 @@ export class Seam {
         sequence: message.sequence,
         ahead: new Map(),
       });
-      return false;
+      return undefined;
     }
-    const known = this.known.get(message.id);
+    const known = this.known.get(message.id) ?? this.adopt(message);
     const rank = STATUS_RANK[message.status];
-    if (known && message.content.length <= known.length && rank <= known.rank) return false;
+    if (known && message.content.length <= known.length && rank <= known.rank) return undefined;
+    if (known && message.content.length < known.length) {
+      // Further along but shorter than what the client has (a reply finished from a store that lagged,
+      // e.g. by finishAbandonedReplies): the status goes out, the snapshot would take text back.
+      known.rank = rank;
+      this.track(known);
+      if (message.status !== 'complete' && message.status !== 'failed') return undefined;
+      return {
+        type: 'status',
+        messageId: message.id,
+        status: message.status,
+        ...(message.error === undefined ? {} : { error: message.error }),
+      };
+    }
     const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
     next.length = Math.max(next.length, message.content.length);
     next.rank = Math.max(next.rank, rank);
@@ -83,7 +134,7 @@ export class Seam {
     this.known.set(message.id, next);
     this.settle(next);
     this.track(next);
-    return true;
+    return event;
   }
 
   private delta(delta: DeltaEvent): DeltaEvent | undefined {
@@ -118,6 +169,22 @@ export class Seam {
     return true;
   }
 
+  /** The client's part of `message` by its resume cursor, now that its id is known. */
+  private adopt(message: Message): Known | undefined {
+    const held = message.sequence === null ? undefined : this.held.get(message.sequence);
+    if (!held) return undefined;
+    this.held.delete(held.sequence);
+    const known: Known = {
+      length: held.length,
+      rank: STATUS_RANK[held.status],
+      sequence: held.sequence,
+      ahead: new Map(),
+    };
+    this.known.set(message.id, known);
+    this.openKnown.set(held.sequence, known);
+    return known;
+  }
+
   /** Deltas sent ahead that the content has now reached extend it. */
   private settle(known: Known): void {
     for (let moved = true; moved && known.ahead.size > 0; ) {
@@ -134,8 +201,13 @@ export class Seam {
   private track(known: Known): void {
     if (known.sequence === null) return;
     if (known.sequence > this.maxSequence) this.maxSequence = known.sequence;
-    if (known.rank >= FINAL) this.open.delete(known.sequence);
-    else this.open.add(known.sequence);
+    if (known.rank >= FINAL) {
+      this.open.delete(known.sequence);
+      this.openKnown.delete(known.sequence);
+    } else {
+      this.open.add(known.sequence);
+      this.openKnown.set(known.sequence, known);
+    }
   }
 }
 
