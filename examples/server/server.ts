@@ -4,8 +4,7 @@ import { createMessageRoutes, toNodeHandler } from 'seqline/server';
 import { createSqlMessageStore } from 'seqline/sql';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL }).on('error', console.error);
-const store = createSqlMessageStore({ dialect: 'postgres', client: pool });
-await store.ensureSchema();
+const store = await createSqlMessageStore({ dialect: 'postgres', client: pool }).ensureSchema();
 const users: Record<string, string> = JSON.parse(process.env.API_TOKENS ?? '{}'); // { "<token>": "alice" }
 const routes = createMessageRoutes({
   store,
@@ -16,10 +15,8 @@ const routes = createMessageRoutes({
   },
   // Your model goes here: this one echoes, word by word.
   onMessage: async ({ message, writer }) => {
-    await writer?.start();
     for (const word of `You said: ${message.content}`.split(' ')) await writer?.append(`${word} `);
     await writer?.complete();
   },
 });
-export const server = createServer(toNodeHandler(routes.handle));
-server.listen(Number(process.env.PORT ?? 3000));
+export const server = createServer(toNodeHandler(routes.handle)).listen(process.env.PORT ?? 3000);

@@ -97,7 +97,8 @@ describe('sqlite message store', () => {
   it('leaves the app’s own column to its default', async () => {
     const own = new Database(':memory:');
     const store: SqlMessageStore = createSqlMessageStore({ dialect: 'sqlite', client: own });
-    await store.ensureSchema();
+    // It resolves with the store, so creating one fits a line.
+    expect(await store.ensureSchema()).toBe(store);
     own.exec(`ALTER TABLE seqline_messages ADD COLUMN tenant TEXT DEFAULT 'acme'`);
     const { message } = await store.append({ conversationId: 'own-column', content: 'x' });
     expect(own.prepare('SELECT tenant FROM seqline_messages WHERE id = ?').get(message.id)).toEqual(

@@ -67,8 +67,11 @@ export interface SqlMessageStore extends MessageStore {
   readonly allocator: SqlAllocator<unknown>;
   /** `CREATE TABLE IF NOT EXISTS` statements for the messages table (the counter table's are `allocator.ddl`). */
   readonly ddl: readonly string[];
-  /** Creates both tables if they are missing. Safe on every start. */
-  ensureSchema(): Promise<void>;
+  /**
+   * Creates both tables if they are missing. Safe on every start. Resolves
+   * with the store: `const store = await createSqlMessageStore(…).ensureSchema()`.
+   */
+  ensureSchema(): Promise<SqlMessageStore>;
 }
 
 /** The default messages table. */
@@ -177,7 +180,7 @@ function build<Tx>(
       return { message, reply, created: true };
     });
 
-  return {
+  const store: SqlMessageStore = {
     allocator,
     ddl,
     async ensureSchema() {
@@ -187,6 +190,7 @@ function build<Tx>(
         throw backend('ensureSchema()', error);
       }
       await allocator.ensureSchema();
+      return store;
     },
     async append(raw) {
       const input = validateAppend(raw);
@@ -285,6 +289,7 @@ WHERE id = ${p(5)} AND conversation_id = ${p(6)} AND status NOT IN ('complete', 
       }
     },
   };
+  return store;
 }
 
 function rowValues(message: Message): unknown[] {
