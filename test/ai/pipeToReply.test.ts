@@ -58,7 +58,9 @@ describe('pipeToReply', () => {
     expect(await stored()).toMatchObject({ content: 'Hello, wörld 🚀!', status: 'complete' });
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas.map((e) => e.text).join('')).toBe('Hello, wörld 🚀!');
-    expect(deltas.map((e) => e.offset)).toEqual([0, 7, 14]);
+    // Pieces of 7 UTF-16 units; the second ends inside 🚀, whose first half waits for the third.
+    expect(deltas.map((e) => e.offset)).toEqual([0, 7, 13]);
+    expect(deltas.map((e) => e.text)).toEqual(['Hello, ', 'wörld ', '🚀!']);
   });
 
   it('a text stream (result.textStream, or any async iterable of strings)', async () => {

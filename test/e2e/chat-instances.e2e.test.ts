@@ -188,7 +188,10 @@ for (const variant of variants) {
 
       // The page resumed its stream on the survivor, from the cursor the killed one gave it.
       const resumed = await reconnected;
-      expect(resumed.request().headers()['last-event-id']).toMatch(/^\d+\.[^.]+\.[0-9a-f]{8}$/);
+      // <watermark>.<bus position>[.<open replies the client holds>].<check> (docs/bus.md)
+      expect(resumed.request().headers()['last-event-id']).toMatch(
+        /^\d+\.[^.]+(\.[^.]+)?\.[0-9a-f]{8}$/,
+      );
       // The survivor claimed the orphaned reply and streams it on from the stored offset.
       await demo.waitForOutput(
         new RegExp(`^\\[${survivor.name}\\] \\[chat\\] took over reply ${reply!.id} `, 'm'),
