@@ -9,6 +9,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { reachable } from './services';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -51,8 +52,9 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
         ],
         { uid, gid, stdio: 'ignore' },
       );
-      const until = Date.now() + 20_000;
-      while (!(await reachable('127.0.0.1', port))) {
+      // Listening is not ready: until recovery ends it answers 57P03 "the database system is starting up".
+      const until = Date.now() + 30_000;
+      while (!(await answers(server.url))) {
         if (Date.now() > until) throw new Error(`private postgres on ${port} did not start`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -75,4 +77,19 @@ export async function startPrivatePostgres(port: number): Promise<PrivatePostgre
   };
   await server.start();
   return server;
+}
+
+/** Whether the server at `url` runs a query (not just accepts a connection). */
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
