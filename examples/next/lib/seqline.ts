@@ -41,12 +41,15 @@ export const store = createSqlMessageStore({
 });
 
 /** Resolves once both tables exist; a failure is retried by the next request. */
-export function schemaReady(): Promise<void> {
-  shared.schema ??= store.ensureSchema().catch((error: unknown) => {
-    shared.schema = undefined;
-    throw error;
-  });
-  return shared.schema;
+export async function schemaReady(): Promise<void> {
+  shared.schema ??= store.ensureSchema().then(
+    () => undefined,
+    (error: unknown) => {
+      shared.schema = undefined;
+      throw error;
+    },
+  );
+  await shared.schema;
 }
 
 export const routes = createMessageRoutes({
