@@ -6,8 +6,8 @@ import {
   type MessageRoutes,
   type MessageRoutesOptions,
 } from '../server/routes/createMessageRoutes';
+import { createRouteGuard, decodeConversationId } from '../server/routes/gate';
 import { fail, json, readBody } from '../server/routes/http';
-import { MessageStoreError } from '../server/store/messageStore';
 import type { AiPart } from './parts';
 import { STOPPED } from './parts';
 import { type PipeResult, pipeToReply, type ReplySource } from './pipeToReply';
@@ -53,7 +53,6 @@ export interface AiRoutes extends MessageRoutes {
   stop(request: Request, conversationId: string): Promise<Response>;
 }
 
-const CONVERSATION_ID = /^[^\p{Cc}]{1,255}$/u;
 const STOP_ROUTE = /\/conversations\/([^/]+)\/stop\/?$/;
 
 /**
@@ -122,18 +121,10 @@ export function createAiRoutes(options: AiRoutesOptions): AiRoutes {
     },
   });
 
-  const stop: AiRoutes['stop'] = async (request, conversationId) => {
-    try {
-      if (!CONVERSATION_ID.test(conversationId)) {
-        return fail(
-          400,
-          'INVALID_CONVERSATION_ID',
-          'a conversation id is 1 to 255 characters, with no control characters',
-        );
-      }
-      const verdict = await authorize(request, conversationId, 'write');
-      if (verdict instanceof Response) return verdict;
-      if (verdict !== true) return fail(403, 'FORBIDDEN', 'not allowed to write this conversation');
+  const guard = createRouteGuard(authorize, onError);
+  const stop: AiRoutes['stop'] = (request, conversationId) =>
+    guard.guarded(async () => {
+      await guard.gate(request, conversationId, 'write');
       const body = await readBody(request, 1024);
       if ('response' in body) return body.response;
       let sequence: unknown;
@@ -160,16 +151,7 @@ export function createAiRoutes(options: AiRoutesOptions): AiRoutes {
         error: STOPPED,
       });
       return json(202, { message: { ...found, status: 'failed', error: STOPPED } });
-    } catch (error) {
-      onError(error);
-      if (error instanceof MessageStoreError && error.code !== 'INVALID_INPUT') {
-        return fail(503, 'UNAVAILABLE', 'the message store is unavailable; try again', {
-          'retry-after': '1',
-        });
-      }
-      return fail(500, 'INTERNAL', 'the server failed to stop the reply');
-    }
-  };
+    });
 
   return {
     ...routes,
@@ -181,14 +163,8 @@ export function createAiRoutes(options: AiRoutesOptions): AiRoutes {
       if (request.method !== 'POST') {
         return fail(405, 'METHOD_NOT_ALLOWED', 'use POST', { allow: 'POST' });
       }
-      const conversationId = decoded(match[1]!);
-      if (conversationId === undefined) {
-        return fail(
-          400,
-          'INVALID_CONVERSATION_ID',
-          'the conversation id is not valid percent-encoding',
-        );
-      }
+      const conversationId = decodeConversationId(match[1]!);
+      if (conversationId instanceof Response) return conversationId;
       return stop(request, conversationId);
     },
   };
@@ -202,13 +178,4 @@ function messageIdOf(event: {
   message?: Message;
 }): string | undefined {
   return event.type === 'message' ? event.message?.id : event.messageId;
-}
-
-/** A percent-encoded path segment, decoded; undefined when it is not valid percent-encoding. */
-function decoded(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
 }

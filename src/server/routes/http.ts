@@ -1,8 +1,47 @@
 /** JSON responses and a bounded body reader for the route handlers. */
 
+/** Every `code` the routes answer with, in `{ error: { code, message } }` and on `MessageRouteError`. */
+export type MessageRouteErrorCode =
+  /** 400: the conversation id is empty, too long, has control characters, or is bad percent-encoding. */
+  | 'INVALID_CONVERSATION_ID'
+  /** 400: `after`, `before` or `limit` is not valid. */
+  | 'INVALID_QUERY'
+  /** 400: the body is not JSON. */
+  | 'INVALID_JSON'
+  /** 400: the body is not the object the route takes. */
+  | 'INVALID_BODY'
+  /** 400: `clientId` is not a string of 1 to 255 characters. */
+  | 'INVALID_CLIENT_ID'
+  /** 400: `content` is not a non-empty string. */
+  | 'INVALID_CONTENT'
+  /** 400: the store refused the message (`MessageStoreError` `INVALID_INPUT`). */
+  | 'INVALID_MESSAGE'
+  /** 401: `authorize` answered with a 401 `Response`. */
+  | 'UNAUTHORIZED'
+  /** 403: `authorize` said no (or answered with another `Response`). */
+  | 'FORBIDDEN'
+  /** 404: no such route, or (stop route) no reply at that sequence. */
+  | 'NOT_FOUND'
+  /** 405: a known path with another method; `Allow` says which. */
+  | 'METHOD_NOT_ALLOWED'
+  /** 409: the clientId was already used for a different message. */
+  | 'CLIENT_ID_CONFLICT'
+  /** 413: the body is larger than `maxBodyBytes`. */
+  | 'BODY_TOO_LARGE'
+  /** 413: `content` is longer than `maxContentChars`. */
+  | 'CONTENT_TOO_LONG'
+  /** 415: the body is not `application/json`. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  /** 422: a client sent a role other than `user`. */
+  | 'ROLE_NOT_ALLOWED'
+  /** 503: the store is down; retry with the same clientId (`Retry-After`). */
+  | 'UNAVAILABLE'
+  /** 500: anything else; it was passed to `onError`. */
+  | 'INTERNAL';
+
 /** The error body every route answers with: `{ error: { code, message } }`. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: MessageRouteErrorCode; message: string };
 }
 
 export function json(
@@ -20,9 +59,10 @@ export function json(
   });
 }
 
+/** The JSON error response `{ error: { code, message } }`, the message with its `[seqline] ` prefix. */
 export function fail(
   status: number,
-  code: string,
+  code: MessageRouteErrorCode,
   message: string,
   headers?: Record<string, string>,
 ): Response {
