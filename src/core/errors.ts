@@ -29,23 +29,35 @@ export interface ValidationIssue {
   message: string;
 }
 
+/** What a {@link ValidationError} rejected. */
+export type ValidationErrorCode =
+  /** A message, a page of messages, an optimistic message or an option (`ValidationError`). */
+  | 'INVALID_INPUT'
+  /** A stream event: `message`, `delta` or `status` (`StreamEventError`). */
+  | 'INVALID_STREAM_EVENT';
+
 /**
  * Input did not match the schema it was parsed with. `issues` lists every
- * field that failed and why; `message` summarises the first few.
+ * field that failed and why; `message` summarises the first few. `code` is
+ * `'INVALID_INPUT'` (`'INVALID_STREAM_EVENT'` on a `StreamEventError`).
  */
-export class ValidationError extends SeqlineError {
+export class ValidationError extends CodedSeqlineError<ValidationErrorCode> {
   override name = 'ValidationError';
   readonly issues: readonly ValidationIssue[];
 
   constructor(what: string, issues: readonly ValidationIssue[], options?: ErrorOptions) {
-    super(`[seqline] invalid ${what}: ${summarize(issues)}`, options);
+    super('INVALID_INPUT', `[seqline] invalid ${what}: ${summarize(issues)}`, options);
     this.issues = issues;
   }
 }
 
-/** A stream event (`message`, `delta` or `status`) failed validation. Nothing was applied. */
+/**
+ * A stream event (`message`, `delta` or `status`) failed validation. Nothing
+ * was applied. `code` is `'INVALID_STREAM_EVENT'`.
+ */
 export class StreamEventError extends ValidationError {
   override name = 'StreamEventError';
+  override readonly code = 'INVALID_STREAM_EVENT' as const;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 export type { SendOrder, TimelineMessage } from './compareMessages';
 export { compareIds, compareMessages } from './compareMessages';
-export type { ValidationIssue } from './errors';
+export type { ValidationErrorCode, ValidationIssue } from './errors';
 export { SeqlineError, StreamEventError, ValidationError } from './errors';
 export type {
   DeltaEvent,

@@ -37,6 +37,7 @@ export type { MemoryAllocator } from './memory';
 export { createMemoryAllocator } from './memory';
 export type {
   Authorize,
+  MessageRouteErrorCode,
   MessageRoutes,
   MessageRoutesOptions,
   RouteAction,

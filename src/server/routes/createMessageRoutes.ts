@@ -10,7 +10,7 @@ import { createSendRoutes, type MessageTurn, type SendMessageInput } from './sen
 export type { Authorize, RouteAction } from './gate';
 export { MessageRouteError } from './gate';
 export type { MessageRouteErrorCode } from './http';
-export type { MessageTurn, SendMessageInput } from './send';
+export type { SendMessageInput } from './send';
 
 /** Options of {@link createMessageRoutes}. */
 export interface MessageRoutesOptions {
