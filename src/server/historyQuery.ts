@@ -49,6 +49,19 @@ export class HistoryQueryError extends CodedSeqlineError<HistoryQueryErrorCode> 
 export const MAX_HISTORY_LIMIT = 1000;
 
 /**
+ * The smallest valid value of each history query field, the one definition
+ * `parseHistoryQuery` (query strings) and the stores' `validateHistoryQuery`
+ * (numbers) both check with {@link isHistoryValue}: `after` 0 (everything),
+ * `before` 1, `limit` 1.
+ */
+export const HISTORY_QUERY_MIN = { after: 0, before: 1, limit: 1 } as const;
+
+/** True when `value` is a valid `field` of a history query: a safe integer of at least its minimum. */
+export function isHistoryValue(field: keyof typeof HISTORY_QUERY_MIN, value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= HISTORY_QUERY_MIN[field];
+}
+
+/**
  * Reads `after`, `before` and `limit` from a history URL's query string and
  * checks them: `after` is an integer of 0 or more, `before` of 1 or more,
  * `limit` from 1 to `maxLimit`, and `after` and `before` are not both set.
@@ -65,9 +78,9 @@ export function parseHistoryQuery(
   options: HistoryQueryOptions = {},
 ): HistoryQuery {
   const maxLimit = options.maxLimit ?? MAX_HISTORY_LIMIT;
-  const after = readSequence(params, 'after', 0, 'Omit it for the latest page');
-  const before = readSequence(params, 'before', 1, 'Omit it for the latest page');
-  const limit = readSequence(params, 'limit', 1, 'Omit it for the default page size');
+  const after = readSequence(params, 'after', 'Omit it for the latest page');
+  const before = readSequence(params, 'before', 'Omit it for the latest page');
+  const limit = readSequence(params, 'limit', 'Omit it for the default page size');
   if (after !== undefined && before !== undefined) {
     throw new HistoryQueryError(
       'INVALID_QUERY',
@@ -111,17 +124,17 @@ export function selectHistoryPage<M extends { sequence: number | null }>(
 
 function readSequence(
   params: URLSearchParams,
-  name: string,
-  min: number,
+  name: keyof typeof HISTORY_QUERY_MIN,
   hint: string,
 ): number | undefined {
   const value = params.get(name);
   if (value === null || value === '') return undefined;
+  // Plain digits only: `Number` would also take "1e3", "0x10" and " 7".
   const number = /^[0-9]{1,15}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number >= min)) {
+  if (!isHistoryValue(name, number)) {
     throw new HistoryQueryError(
       'INVALID_QUERY',
-      `[seqline] [server] \`${name}\` is ${JSON.stringify(value)}; it must be an integer of ${min} or more. ${hint}`,
+      `[seqline] [server] \`${name}\` is ${JSON.stringify(value)}; it must be an integer of ${HISTORY_QUERY_MIN[name]} or more. ${hint}`,
     );
   }
   return number;

@@ -1,7 +1,7 @@
 import { CodedSeqlineError } from '../../core/errors';
 import { type Message, type MessageRole, messageRoleSchema } from '../../core/schemas';
 import type { ReplyUpdate } from '../bus/createReplyWriter';
-import { type HistoryQuery, MAX_HISTORY_LIMIT } from '../historyQuery';
+import { type HistoryQuery, isHistoryValue, MAX_HISTORY_LIMIT } from '../historyQuery';
 
 /** A message to store. */
 export interface AppendInput {
@@ -125,16 +125,20 @@ export function validateAppend(input: AppendInput): ValidAppend {
   return { conversationId, clientId, role, content, reply, createdAt };
 }
 
-/** Checks a history query: `limit` 1..MAX_HISTORY_LIMIT, `after`/`before` non-negative integers, not both. */
+/**
+ * Checks a history query before any I/O, by the same rules as
+ * `parseHistoryQuery` (`isHistoryValue`): `limit` 1..MAX_HISTORY_LIMIT,
+ * `after` 0 or more, `before` 1 or more, not both.
+ */
 export function validateHistoryQuery(query: HistoryPageQuery): HistoryPageQuery {
   const bad = (message: string) =>
     new MessageStoreError('INVALID_INPUT', `[seqline] [store] ${message}`);
   const { after, before, limit } = query ?? ({} as HistoryPageQuery);
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT)
+  if (!isHistoryValue('limit', limit) || limit > MAX_HISTORY_LIMIT)
     throw bad(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`);
-  if (after !== undefined && (!Number.isSafeInteger(after) || after < 0))
+  if (after !== undefined && !isHistoryValue('after', after))
     throw bad('after must be a sequence: an integer of 0 or more');
-  if (before !== undefined && (!Number.isSafeInteger(before) || before < 1))
+  if (before !== undefined && !isHistoryValue('before', before))
     throw bad('before must be a sequence: an integer of 1 or more');
   if (after !== undefined && before !== undefined) throw bad('give after or before, not both');
   return query;
