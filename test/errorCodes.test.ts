@@ -5,13 +5,14 @@
  * ValidationError, StreamEventError and MessageRouteError go missing.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { CodedSeqlineError, SeqlineError } from '../src/core/errors';
 import { parseMessage, parseStreamEvent, StreamEventError, ValidationError } from '../src/index';
 import {
   createMemoryMessageStore,
   createMessageRoutes,
   MessageRouteError,
+  type MessageRouteErrorCode,
 } from '../src/server/index';
 
 /**
@@ -83,6 +84,10 @@ describe('error codes', () => {
     );
     const body = (await response.json()) as { error: { code: string } };
     expect([response.status, body.error.code]).toEqual([403, (refused as MessageRouteError).code]);
+    // Checked by tsc (`npx tsc --noEmit`): the code is the union, not `string`.
+    expectTypeOf<MessageRouteError['code']>().toEqualTypeOf<MessageRouteErrorCode>();
+    expectTypeOf<'FORBIDDEN'>().toExtend<MessageRouteError['code']>();
+    expectTypeOf<string>().not.toExtend<MessageRouteError['code']>();
   });
 });
 
