@@ -52,6 +52,9 @@ import {
 } from './support';
 
 /** The AI SDK's resumable-stream recipe, in memory: the active stream per chat, replayed from its start. */
+/** Chat ids whose model stream the recipe's server has consumed to the end. */
+const finished = new Set<string>();
+
 async function startSdkServer(model = scriptedModel(OUTPUT, 8)) {
   const active = new Map<string, { chunks: string[]; done: boolean; wake: Set<() => void> }>();
   const handle = async (request: Request): Promise<Response> => {
@@ -71,6 +74,7 @@ async function startSdkServer(model = scriptedModel(OUTPUT, 8)) {
           entry.done = true;
           for (const wake of entry.wake) wake();
           active.delete(id); // the recipe clears the chat's activeStreamId when the reply finishes
+          finished.add(id);
         },
       });
     }
@@ -150,14 +154,16 @@ describe('a reply dropped 3 times mid-stream, side by side', () => {
   });
 
   it("plain useChat + the SDK's resume: a drop after the model finished loses the rest of the reply", async () => {
-    const base = await startSdkServer(scriptedModel(OUTPUT, 0));
-    // The connection breaks early, and the app's resume comes after the (fast) model is done.
+    // Pieces 5 ms apart, so the first two reads cannot hold the whole reply even when a loaded
+    // machine coalesces reads (with no delay they sometimes did, and nothing was lost).
+    const base = await startSdkServer(scriptedModel(OUTPUT, 5));
+    // The connection breaks early, and the app's resume comes after the model is done.
     const drops = droppingFetch(1, 2, /\/api\/chat$/);
     const transport = new DefaultChatTransport({ api: `${base}/api/chat`, fetch: drops.fetch });
     const { result } = renderHook(() => useChat({ id: 'sdk-late', transport, onError: () => {} }));
     await act(() => result.current.sendMessage({ text: 'go' }));
     expect(result.current.status).toBe('error');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(() => expect(finished.has('sdk-late')).toBe(true));
     await act(() => result.current.resumeStream());
     expect(result.current.status).toBe('ready');
     const text = textOf(result.current.messages.at(-1));
