@@ -5,31 +5,18 @@ import {
   type SequenceAllocator,
 } from '../server/allocator';
 import { SequenceAllocatorError } from '../server/errors';
+import type { AllocatorDialect } from './allocatorDialect';
+import { checkClient, sqlDialect } from './dialects';
 import {
+  asOwnError,
   DEFAULT_TABLE,
   parseTableName,
-  type SqlDialect,
+  quoteTableName,
   type SqlDialectName,
-  type TableName,
-} from './dialect';
-import {
-  createMysqlDialect,
-  type MysqlClient,
-  type MysqlDialectOptions,
-  mysqlCounterTableDDL,
-} from './dialects/mysql';
-import {
-  createPostgresDialect,
-  type PostgresClient,
-  type PostgresDialectOptions,
-  postgresCounterTableDDL,
-} from './dialects/postgres';
-import {
-  createSqliteDialect,
-  type SqliteClient,
-  type SqliteDialectOptions,
-  sqliteCounterTableDDL,
-} from './dialects/sqlite';
+} from './identifiers';
+import type { MysqlClient, MysqlDialectOptions } from './mysql/allocator';
+import type { PostgresClient, PostgresDialectOptions } from './postgres/allocator';
+import type { SqliteClient, SqliteDialectOptions } from './sqlite/allocator';
 
 /** Per-call options of a SQL allocator. */
 export interface SqlAllocateOptions<Client> extends AllocateOptions {
@@ -131,9 +118,19 @@ export function createSqlAllocator(options: MysqlAllocatorOptions): SqlAllocator
 export function createSqlAllocator(options: SqliteAllocatorOptions): SqlAllocator<SqliteClient>;
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient>;
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient> {
-  const dialect = createDialect(options) as SqlDialect<SqlClient>;
+  const table = options?.table ?? DEFAULT_TABLE;
+  const dialect = asOwnError((): AllocatorDialect<SqlClient> => {
+    const module = sqlDialect(options?.dialect, 'sql');
+    const name = parseTableName(table, module.name);
+    checkClient(module, options.client, 'allocator');
+    const ddl = module.counterTableDDL(name);
+    return module.allocator(
+      options.client,
+      { table: quoteTableName(name, module.quote), ddl },
+      options,
+    );
+  }, invalidConfig);
   const backend = dialect.name;
-  const table = options.table ?? DEFAULT_TABLE;
 
   return {
     dialect: backend,
@@ -167,60 +164,14 @@ export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<S
  * counterTableDDL('postgres'); // CREATE TABLE IF NOT EXISTS "seqline_counters" (…)
  */
 export function counterTableDDL(dialect: SqlDialectName, table: string = DEFAULT_TABLE): string {
-  const name = parseTableName(table, dialect);
-  const ddl: Record<SqlDialectName, (name: TableName) => string> = {
-    postgres: postgresCounterTableDDL,
-    mysql: mysqlCounterTableDDL,
-    sqlite: sqliteCounterTableDDL,
-  };
-  if (!Object.hasOwn(ddl, dialect)) throw unknownDialect(dialect);
-  return ddl[dialect](name);
+  return asOwnError(() => {
+    const module = sqlDialect(dialect, 'sql');
+    return module.counterTableDDL(parseTableName(table, module.name));
+  }, invalidConfig);
 }
 
 // ---------------------------------------------------------------------------
 
-function createDialect(options: SqlAllocatorOptions): SqlDialect<never> {
-  const { dialect } = options ?? {};
-  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-    throw unknownDialect(dialect);
-  }
-  const name = parseTableName(options.table ?? DEFAULT_TABLE, dialect);
-  switch (options.dialect) {
-    case 'postgres':
-      requireMethods(options.client, ['query'], 'postgres', 'a pg Pool, Client or PoolClient');
-      return createPostgresDialect(options.client, name, options);
-    case 'mysql':
-      requireMethods(options.client, ['query'], 'mysql', 'a mysql2/promise Pool or Connection');
-      return createMysqlDialect(options.client, name, options);
-    case 'sqlite':
-      requireMethods(
-        options.client,
-        ['prepare', 'exec', 'pragma'],
-        'sqlite',
-        'a better-sqlite3 Database',
-      );
-      return createSqliteDialect(options.client, name, options);
-  }
-}
-
-function requireMethods(client: unknown, methods: string[], dialect: SqlDialectName, what: string) {
-  const missing = methods.filter(
-    (method) => typeof (client as Record<string, unknown> | null)?.[method] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw new SequenceAllocatorError(
-      'INVALID_CONFIG',
-      `[seqline] [${dialect}] client must be ${what} (missing ${missing.join(', ')}); ` +
-        (dialect === 'mysql'
-          ? 'use the promise API: require("mysql2/promise")'
-          : 'pass your open driver object'),
-    );
-  }
-}
-
-function unknownDialect(dialect: unknown): SequenceAllocatorError {
-  return new SequenceAllocatorError(
-    'INVALID_CONFIG',
-    `[seqline] [sql] unknown dialect ${JSON.stringify(dialect)}: use 'postgres', 'mysql' (also MariaDB) or 'sqlite'`,
-  );
+function invalidConfig(message: string, options: ErrorOptions): SequenceAllocatorError {
+  return new SequenceAllocatorError('INVALID_CONFIG', message, options);
 }

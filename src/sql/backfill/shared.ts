@@ -1,4 +1,4 @@
-import { quoteTableName } from '../dialect';
+import { quoteTableName } from '../identifiers';
 import type { BackfillPlan, Query, ScopeRange } from './types';
 
 /** Quoted names every dialect builds its statements from. Alias `t` is the messages table. */

@@ -1,12 +1,13 @@
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import { SequenceAllocatorError } from '../../server/errors';
 import {
+  type AllocatorDialect,
+  type AllocatorTable,
   backendError,
-  quoteTableName,
-  type SqlDialect,
-  type TableName,
+  CREATE_COUNTER_TABLE,
   toSequence,
-} from '../dialect';
+} from '../allocatorDialect';
+import { isSqliteNoSuchTable, SQLITE_ERRORS } from './errors';
 
 /** The subset of a better-sqlite3 prepared statement that the SQLite dialect calls. */
 export interface SqliteStatement {
@@ -42,13 +43,11 @@ export interface SqliteDialectOptions {
  * it with `BEGIN IMMEDIATE` or `db.transaction(fn).immediate()` for the same
  * reason). better-sqlite3 is synchronous; the results are still Promises.
  */
-export function createSqliteDialect(
+export function createSqliteAllocator(
   db: SqliteClient,
-  name: TableName,
+  { table, ddl }: AllocatorTable,
   options: SqliteDialectOptions = {},
-): SqlDialect<SqliteClient> {
-  const table = quoteTableName(name, '"');
-  const ddl = sqliteCounterTableDDL(name);
+): AllocatorDialect<SqliteClient> {
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, ?)
 ON CONFLICT (scope) DO UPDATE SET value = value + excluded.value
 WHERE value <= ${MAX_SEQUENCE} - excluded.value
@@ -80,9 +79,9 @@ RETURNING value`;
       'sqlite',
       what,
       error,
-      /no such table/.test(String((error as Error)?.message))
-        ? 'create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)'
-        : (error as { code?: unknown }).code === 'SQLITE_BUSY'
+      isSqliteNoSuchTable(error)
+        ? CREATE_COUNTER_TABLE
+        : (error as { code?: unknown }).code === SQLITE_ERRORS.busy
           ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
           : 'check the database file',
     );
@@ -140,14 +139,6 @@ RETURNING value`;
       }
     },
   };
-}
-
-/** The `CREATE TABLE IF NOT EXISTS` statement for the sqlite counter table. */
-export function sqliteCounterTableDDL(name: TableName): string {
-  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '"')} (
-  scope TEXT NOT NULL PRIMARY KEY,
-  value INTEGER NOT NULL CHECK (value >= 0)
-) WITHOUT ROWID`;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 import { fnv1aHex } from '../../core/hash';
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import {
+  type AllocatorDialect,
+  type AllocatorTable,
   backendError,
-  quoteTableName,
-  type SqlDialect,
-  type TableName,
+  CREATE_COUNTER_TABLE,
   toSequence,
-} from '../dialect';
+} from '../allocatorDialect';
+import { POSTGRES_ERRORS, postgresCode } from './errors';
 
 /**
  * The subset of node-postgres that the Postgres dialect calls: a `pg.Pool`,
@@ -30,9 +31,6 @@ export interface PostgresDialectOptions {
   preparedStatements?: boolean;
 }
 
-/** Undefined table: the counter table has not been created. */
-const UNDEFINED_TABLE = '42P01';
-
 /**
  * Postgres: one counter row per scope, bumped by a single
  * `INSERT … ON CONFLICT DO UPDATE … RETURNING`. The row lock it takes is held
@@ -41,13 +39,11 @@ const UNDEFINED_TABLE = '42P01';
  * Without a caller transaction the statement runs in autocommit on the pool:
  * one round trip, atomic on its own.
  */
-export function createPostgresDialect(
+export function createPostgresAllocator(
   client: PostgresClient,
-  name: TableName,
+  { table, ddl }: AllocatorTable,
   options: PostgresDialectOptions = {},
-): SqlDialect<PostgresClient> {
-  const table = quoteTableName(name, '"');
-  const ddl = postgresCounterTableDDL(name);
+): AllocatorDialect<PostgresClient> {
   const reserveSql = /* sql */ `INSERT INTO ${table} AS counter (scope, value) VALUES ($1, $2)
 ON CONFLICT (scope) DO UPDATE SET value = counter.value + EXCLUDED.value
 WHERE counter.value <= ${MAX_SEQUENCE} - EXCLUDED.value
@@ -64,8 +60,8 @@ RETURNING value`;
       'postgres',
       what,
       error,
-      (error as { code?: unknown }).code === UNDEFINED_TABLE
-        ? `create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)`
+      postgresCode(error) === POSTGRES_ERRORS.undefinedTable
+        ? CREATE_COUNTER_TABLE
         : 'check the connection; inside a transaction, roll it back and retry it',
     );
 
@@ -107,7 +103,7 @@ RETURNING value`;
       } catch (error) {
         // Two processes racing CREATE TABLE IF NOT EXISTS can both pass the
         // existence check; the loser hits a unique violation on the catalog.
-        if ((error as { code?: unknown }).code === '23505') return;
+        if (postgresCode(error) === POSTGRES_ERRORS.uniqueViolation) return;
         throw backendError(
           'postgres',
           'creating the counter table',
@@ -118,13 +114,3 @@ RETURNING value`;
     },
   };
 }
-
-/** The `CREATE TABLE IF NOT EXISTS` statement for the postgres counter table. */
-export function postgresCounterTableDDL(name: TableName): string {
-  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '"')} (
-  scope text PRIMARY KEY,
-  value bigint NOT NULL CHECK (value >= 0)
-)`;
-}
-
-// ---------------------------------------------------------------------------

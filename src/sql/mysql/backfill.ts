@@ -1,14 +1,12 @@
-import { quoteTableName, type TableName } from '../dialect';
-import type { MysqlClient } from '../dialects/mysql';
-import { mysqlCounterTableDDL } from '../dialects/mysql';
-import { positionalSql } from './shared';
+import { positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
   BackfillSession,
   BatchStatements,
   Query,
-} from './types';
+} from '../backfill/types';
+import type { MysqlClient } from './allocator';
 
 /**
  * MySQL 8 / MariaDB 10.2+ backfill: multi-table `UPDATE … JOIN` onto a
@@ -37,7 +35,6 @@ export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): Ba
   return {
     name: 'mysql',
     caseSensitiveColumns: false,
-    counterTableDDL: mysqlCounterTableDDL(plan.counterTable),
     connect: () => connectMysql(client),
     describe: {
       text: /* sql */ `SELECT COUNT(*) > 0 AS \`exists\`, JSON_ARRAYAGG(column_name) AS \`columns\`
@@ -145,19 +142,4 @@ async function connectMysql(client: MysqlClient): Promise<BackfillSession> {
       else lent.release();
     },
   };
-}
-
-/** `ALTER TABLE … ADD COLUMN … BIGINT NULL` (MySQL 8 has no ADD COLUMN IF NOT EXISTS). */
-export function mysqlSequenceColumnDDL(table: TableName, column: string): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD COLUMN \`${column}\` BIGINT NULL`;
-}
-
-/** `UNIQUE (scope, sequence)`: InnoDB builds it online, with writes still allowed. */
-export function mysqlUniqueSequenceDDL(
-  table: TableName,
-  name: string,
-  scope: string,
-  sequence: string,
-): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD CONSTRAINT \`${name}\` UNIQUE (\`${scope}\`, \`${sequence}\`)`;
 }

@@ -1,5 +1,6 @@
-import { isPostgresUniqueViolation } from '../uniqueViolation';
-import type { MessageRow, StoreDialect } from './storeDialect';
+import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import { postgresMessagesTableDDL } from './ddl';
+import { isPostgresUniqueViolation } from './errors';
 
 /** The subset of a node-postgres `Pool` the Postgres message store calls. */
 export interface PostgresPool {
@@ -24,22 +25,7 @@ export function postgresStoreDialect(
     name: 'postgres',
     param: (n) => `$${n}`,
     textLength: (expression) => `char_length(${expression}::text)`,
-    ddl: (quoted) => [
-      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
-  id text PRIMARY KEY,
-  conversation_id text NOT NULL,
-  sequence bigint NOT NULL,
-  client_id text,
-  role varchar(16) NOT NULL,
-  content text NOT NULL,
-  status varchar(16) NOT NULL,
-  error text,
-  created_at varchar(40) NOT NULL,
-  CONSTRAINT ${constraint}_sequence UNIQUE (conversation_id, sequence),
-  CONSTRAINT ${constraint}_client_id UNIQUE (conversation_id, client_id)
-)`,
-      /* sql */ `CREATE INDEX IF NOT EXISTS ${constraint}_unfinished ON ${quoted} (created_at) WHERE status IN ('pending', 'streaming')`,
-    ],
+    ddl: (quoted) => postgresMessagesTableDDL(quoted, constraint),
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;

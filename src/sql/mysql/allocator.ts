@@ -1,11 +1,12 @@
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import {
+  type AllocatorDialect,
+  type AllocatorTable,
   backendError,
-  quoteTableName,
-  type SqlDialect,
-  type TableName,
+  CREATE_COUNTER_TABLE,
   toSequence,
-} from '../dialect';
+} from '../allocatorDialect';
+import { MYSQL_ERRORS, mysqlErrno } from './errors';
 
 /**
  * The subset of mysql2/promise that the MySQL dialect calls: a `Pool`, a
@@ -28,9 +29,7 @@ export interface MysqlDialectOptions {
   maxAttempts?: number;
 }
 
-const DEADLOCK = 1213;
-const LOCK_WAIT_TIMEOUT = 1205;
-const NO_SUCH_TABLE = 1146;
+const { deadlock: DEADLOCK, lockWaitTimeout: LOCK_WAIT_TIMEOUT } = MYSQL_ERRORS;
 
 /**
  * MySQL / MariaDB: one counter row per scope, bumped with
@@ -40,27 +39,22 @@ const NO_SUCH_TABLE = 1146;
  * so the new value comes back on the connection that wrote it, in one round
  * trip, with no follow-up `SELECT LAST_INSERT_ID()` and no connection
  * checkout. The insert branch sets it too, so the first use of a scope works.
- * The scope column is VARBINARY so scopes compare byte for byte (no
- * case-folding, no PAD SPACE) and the 255-byte limit matches seqline's.
  */
-export function createMysqlDialect(
+export function createMysqlAllocator(
   client: MysqlClient,
-  name: TableName,
+  { table, ddl }: AllocatorTable,
   options: MysqlDialectOptions = {},
-): SqlDialect<MysqlClient> {
+): AllocatorDialect<MysqlClient> {
   const maxAttempts = options.maxAttempts ?? 8;
-  const table = quoteTableName(name, '`');
-  const ddl = mysqlCounterTableDDL(name);
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, LAST_INSERT_ID(?))
 ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(value + ?), value + LAST_INSERT_ID(0))`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
 
   const fail = (what: string, error: unknown, inCallerTransaction: boolean) => {
-    const errno = (error as { errno?: unknown }).errno;
+    const errno = mysqlErrno(error);
     let hint = 'check the connection';
-    if (errno === NO_SUCH_TABLE) {
-      hint =
-        'create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)';
+    if (errno === MYSQL_ERRORS.noSuchTable) {
+      hint = CREATE_COUNTER_TABLE;
     } else if (errno === DEADLOCK && inCallerTransaction) {
       hint = 'InnoDB rolled back your transaction; retry the whole transaction';
     } else if (errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) {
@@ -81,7 +75,7 @@ ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(
           insertId = (result as { insertId?: unknown }).insertId;
           break;
         } catch (error) {
-          const errno = (error as { errno?: unknown }).errno;
+          const errno = mysqlErrno(error);
           const retryable = errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT;
           if (caller !== undefined || !retryable || attempt >= maxAttempts) {
             throw fail(
@@ -120,14 +114,6 @@ ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(
       }
     },
   };
-}
-
-/** The `CREATE TABLE IF NOT EXISTS` statement for the mysql counter table. */
-export function mysqlCounterTableDDL(name: TableName): string {
-  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '`')} (
-  scope VARBINARY(255) NOT NULL PRIMARY KEY,
-  value BIGINT UNSIGNED NOT NULL
-) ENGINE=InnoDB`;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,24 @@
+import type { SqlDialectModule } from '../dialects';
+import { createSqliteAllocator, type SqliteClient } from './allocator';
+import { createSqliteBackfill } from './backfill';
+import { sqliteCounterTableDDL, sqliteSequenceColumnDDL, sqliteUniqueSequenceDDL } from './ddl';
+import { type SqliteDatabase, sqliteStoreDialect } from './store';
+
+/** SQLite through `better-sqlite3`. */
+export const sqlite: SqlDialectModule<SqliteClient, SqliteDatabase> = {
+  name: 'sqlite',
+  quote: '"',
+  client: {
+    what: 'a better-sqlite3 Database',
+    // pragma sets the busy timeout; the backfill does not need it.
+    allocator: ['prepare', 'exec', 'pragma'],
+    backfill: ['prepare', 'exec'],
+    hint: 'pass your open driver object',
+  },
+  counterTableDDL: sqliteCounterTableDDL,
+  sequenceColumnDDL: sqliteSequenceColumnDDL,
+  uniqueSequenceDDL: sqliteUniqueSequenceDDL,
+  allocator: createSqliteAllocator,
+  backfill: createSqliteBackfill,
+  store: sqliteStoreDialect,
+};
