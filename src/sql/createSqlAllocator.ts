@@ -14,9 +14,9 @@ import {
   quoteTableName,
   type SqlDialectName,
 } from './identifiers';
-import type { MysqlClient, MysqlDialectOptions } from './mysql/allocator';
-import type { PostgresClient, PostgresDialectOptions } from './postgres/allocator';
-import type { SqliteClient, SqliteDialectOptions } from './sqlite/allocator';
+import type { MysqlClient, MysqlDialectOptions } from './mysql/config';
+import type { PostgresClient, PostgresDialectOptions } from './postgres/config';
+import type { SqliteClient, SqliteDialectOptions } from './sqlite/config';
 
 /** Per-call options of a SQL allocator. */
 export interface SqlAllocateOptions<Client> extends AllocateOptions {

@@ -29,17 +29,29 @@ export type {
 } from './createSqlAllocator';
 export { counterTableDDL, createSqlAllocator } from './createSqlAllocator';
 export type { SqlDialectName } from './identifiers';
-export type { MysqlClient, MysqlDialectOptions } from './mysql/allocator';
+export type {
+  MysqlClient,
+  MysqlDialectOptions,
+  MysqlPool,
+  MysqlPoolConnection,
+} from './mysql/config';
 export { isMysqlUniqueViolation } from './mysql/errors';
-export type { MysqlPool, MysqlPoolConnection } from './mysql/store';
-export type { PostgresClient, PostgresDialectOptions } from './postgres/allocator';
+export type {
+  PostgresClient,
+  PostgresDialectOptions,
+  PostgresPool,
+  PostgresPoolClient,
+} from './postgres/config';
 export { isPostgresUniqueViolation } from './postgres/errors';
-export type { PostgresPool, PostgresPoolClient } from './postgres/store';
 export type { SequenceColumnDDLOptions, UniqueSequenceDDLOptions } from './sequenceSchemaDDL';
 export { sequenceColumnDDL, uniqueSequenceDDL } from './sequenceSchemaDDL';
-export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './sqlite/allocator';
+export type {
+  SqliteClient,
+  SqliteDatabase,
+  SqliteDialectOptions,
+  SqliteStatement,
+} from './sqlite/config';
 export { isSqliteUniqueViolation } from './sqlite/errors';
-export type { SqliteDatabase } from './sqlite/store';
 export type {
   MysqlMessageStoreOptions,
   PostgresMessageStoreOptions,

@@ -1,6 +1,6 @@
-import type { MysqlClient } from '../mysql/allocator';
-import type { PostgresClient } from '../postgres/allocator';
-import type { SqliteClient } from '../sqlite/allocator';
+import type { MysqlClient } from '../mysql/config';
+import type { PostgresClient } from '../postgres/config';
+import type { SqliteClient } from '../sqlite/config';
 
 /** Progress after each committed batch, for {@link BackfillOptions.onProgress}. */
 export interface BackfillProgress {

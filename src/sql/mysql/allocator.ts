@@ -6,28 +6,8 @@ import {
   CREATE_COUNTER_TABLE,
   toSequence,
 } from '../allocatorDialect';
+import type { MysqlClient, MysqlDialectOptions } from './config';
 import { MYSQL_ERRORS, mysqlErrno } from './errors';
-
-/**
- * The subset of mysql2/promise that the MySQL dialect calls: a `Pool`, a
- * `PoolConnection` or a `Connection` all fit.
- */
-export interface MysqlClient {
-  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-}
-
-/** Options for the MySQL / MariaDB dialect. */
-export interface MysqlDialectOptions {
-  /**
-   * Attempts for one allocation when InnoDB reports a deadlock (1213) or a
-   * lock wait timeout (1205), e.g. when several connections create the same
-   * scope's row at once. Only allocations on the allocator's own client are
-   * retried: a deadlock rolls back a caller's whole transaction, so that one
-   * must be retried by the caller.
-   * @default 8
-   */
-  maxAttempts?: number;
-}
 
 const { deadlock: DEADLOCK, lockWaitTimeout: LOCK_WAIT_TIMEOUT } = MYSQL_ERRORS;
 

@@ -6,7 +6,7 @@ import type {
   BatchStatements,
   Query,
 } from '../backfill/types';
-import type { MysqlClient } from './allocator';
+import type { MysqlClient } from './config';
 
 /**
  * MySQL 8 / MariaDB 10.2+ backfill: multi-table `UPDATE … JOIN` onto a

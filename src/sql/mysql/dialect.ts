@@ -1,8 +1,9 @@
 import type { SqlDialectModule } from '../dialects';
-import { createMysqlAllocator, type MysqlClient } from './allocator';
+import { createMysqlAllocator } from './allocator';
 import { createMysqlBackfill } from './backfill';
+import type { MysqlClient, MysqlPool } from './config';
 import { mysqlCounterTableDDL, mysqlSequenceColumnDDL, mysqlUniqueSequenceDDL } from './ddl';
-import { type MysqlPool, mysqlStoreDialect } from './store';
+import { mysqlStoreDialect } from './store';
 
 /** MySQL 8 and MariaDB through `mysql2/promise`. */
 export const mysql: SqlDialectModule<MysqlClient, MysqlPool> = {

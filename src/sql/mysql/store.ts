@@ -1,19 +1,7 @@
 import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import type { MysqlPool, MysqlPoolConnection } from './config';
 import { mysqlMessagesTableDDL } from './ddl';
 import { isMysqlUniqueViolation } from './errors';
-
-/** The subset of a `mysql2/promise` Pool the MySQL message store calls. */
-export interface MysqlPool {
-  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-  getConnection(): Promise<MysqlPoolConnection>;
-}
-
-/** A connection checked out of the pool for a transaction. */
-export interface MysqlPoolConnection {
-  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-  release(): void;
-  destroy?(): void;
-}
 
 /** MySQL and MariaDB through mysql2: `?` placeholders, a pooled connection per transaction. */
 export function mysqlStoreDialect(pool: MysqlPool, key: string): StoreDialect<MysqlPoolConnection> {

@@ -7,29 +7,8 @@ import {
   CREATE_COUNTER_TABLE,
   toSequence,
 } from '../allocatorDialect';
+import type { PostgresClient, PostgresDialectOptions } from './config';
 import { POSTGRES_ERRORS, postgresCode } from './errors';
-
-/**
- * The subset of node-postgres that the Postgres dialect calls: a `pg.Pool`,
- * a `pg.Client`, or a `PoolClient` checked out for a transaction all fit.
- */
-export interface PostgresClient {
-  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[] }>;
-}
-
-/** Options for the Postgres dialect. */
-export interface PostgresDialectOptions {
-  /**
-   * Send the allocation statements as named prepared statements, so each
-   * connection parses and plans them once instead of on every call. Turn it
-   * off behind a pooler that cannot track prepared statements (PgBouncer
-   * before 1.21 in transaction mode) or when something runs `DISCARD ALL` /
-   * `DEALLOCATE` on connections node-postgres keeps: it remembers what it
-   * prepared and would get "prepared statement … does not exist".
-   * @default true
-   */
-  preparedStatements?: boolean;
-}
 
 /**
  * Postgres: one counter row per scope, bumped by a single

@@ -7,7 +7,7 @@ import type {
   Query,
   ScopeRange,
 } from '../backfill/types';
-import type { PostgresClient } from './allocator';
+import type { PostgresClient } from './config';
 
 /**
  * Postgres backfill: `UPDATE … FROM` a `ROW_NUMBER() OVER (PARTITION BY

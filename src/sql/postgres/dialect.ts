@@ -1,12 +1,13 @@
 import type { SqlDialectModule } from '../dialects';
-import { createPostgresAllocator, type PostgresClient } from './allocator';
+import { createPostgresAllocator } from './allocator';
 import { createPostgresBackfill } from './backfill';
+import type { PostgresClient, PostgresPool } from './config';
 import {
   postgresCounterTableDDL,
   postgresSequenceColumnDDL,
   postgresUniqueSequenceDDL,
 } from './ddl';
-import { type PostgresPool, postgresStoreDialect } from './store';
+import { postgresStoreDialect } from './store';
 
 /** PostgreSQL through node-postgres (`pg`). */
 export const postgres: SqlDialectModule<PostgresClient, PostgresPool> = {

@@ -1,20 +1,7 @@
 import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import type { PostgresPool, PostgresPoolClient } from './config';
 import { postgresMessagesTableDDL } from './ddl';
 import { isPostgresUniqueViolation } from './errors';
-
-/** The subset of a node-postgres `Pool` the Postgres message store calls. */
-export interface PostgresPool {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-  connect(): Promise<PostgresPoolClient>;
-}
-
-/** A client checked out of the pool for a transaction. */
-export interface PostgresPoolClient {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-  release(error?: Error | boolean): void;
-  on?(event: 'error', listener: (error: Error) => void): unknown;
-  off?(event: 'error', listener: (error: Error) => void): unknown;
-}
 
 /** PostgreSQL through node-postgres: `$n` placeholders, a pooled client per transaction. */
 export function postgresStoreDialect(

@@ -6,7 +6,7 @@ import type {
   BatchStatements,
   Query,
 } from '../backfill/types';
-import type { SqliteClient } from './allocator';
+import type { SqliteClient } from './config';
 
 /**
  * SQLite 3.33+ backfill: `UPDATE … FROM` a `ROW_NUMBER()` CTE. Each batch

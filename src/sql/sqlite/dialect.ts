@@ -1,8 +1,9 @@
 import type { SqlDialectModule } from '../dialects';
-import { createSqliteAllocator, type SqliteClient } from './allocator';
+import { createSqliteAllocator } from './allocator';
 import { createSqliteBackfill } from './backfill';
+import type { SqliteClient, SqliteDatabase } from './config';
 import { sqliteCounterTableDDL, sqliteSequenceColumnDDL, sqliteUniqueSequenceDDL } from './ddl';
-import { type SqliteDatabase, sqliteStoreDialect } from './store';
+import { sqliteStoreDialect } from './store';
 
 /** SQLite through `better-sqlite3`. */
 export const sqlite: SqlDialectModule<SqliteClient, SqliteDatabase> = {

@@ -1,16 +1,7 @@
 import type { MessageRow, StoreDialect } from '../store/storeDialect';
-import type { SqliteClient } from './allocator';
+import type { SqliteDatabase } from './config';
 import { sqliteMessagesTableDDL } from './ddl';
 import { isSqliteUniqueViolation } from './errors';
-
-/** The subset of a better-sqlite3 `Database` the SQLite message store (and its allocator) calls. */
-export interface SqliteDatabase extends SqliteClient {
-  prepare(source: string): {
-    all(...values: unknown[]): unknown[];
-    get(...values: unknown[]): unknown;
-    run(...values: unknown[]): unknown;
-  };
-}
 
 /**
  * SQLite through better-sqlite3: one connection, so transactions are

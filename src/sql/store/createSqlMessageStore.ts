@@ -18,9 +18,9 @@ import {
 } from '../createSqlAllocator';
 import { sqlDialect } from '../dialects';
 import { asOwnError, DEFAULT_TABLE, parseTableName, quoteTableName } from '../identifiers';
-import type { MysqlPool } from '../mysql/store';
-import type { PostgresPool } from '../postgres/store';
-import type { SqliteDatabase } from '../sqlite/store';
+import type { MysqlPool } from '../mysql/config';
+import type { PostgresPool } from '../postgres/config';
+import type { SqliteDatabase } from '../sqlite/config';
 import { COLUMNS, type MessageRow, type StoreDialect } from './storeDialect';
 
 interface CommonOptions {
