@@ -1,4 +1,4 @@
-import { positionalSql } from '../backfill/shared';
+import { type PositionalSyntax, positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -7,6 +7,14 @@ import type {
   Query,
 } from '../backfill/types';
 import type { MysqlClient } from './config';
+
+const MYSQL: PositionalSyntax = {
+  quote: '`',
+  differs: (a, b) => `NOT (${a} <=> ${b})`,
+  // The counter table's scope is VARBINARY, holding the UTF-8 bytes of the
+  // string the allocator is given.
+  counterKey: (scope) => `CAST(${scope} AS BINARY)`,
+};
 
 /**
  * MySQL 8 / MariaDB 10.2+ backfill: multi-table `UPDATE … JOIN` onto a
@@ -19,17 +27,10 @@ import type { MysqlClient } from './config';
  * REPEATABLE READ, the reads would come from a snapshot taken before the
  * counter locks were granted (missing a live writer's message), and the
  * INSERT … SELECT statements would take gap locks that block live inserts.
- *
- * Counter keys are `CAST(scope AS BINARY)`: the counter table's scope is
- * VARBINARY, holding the UTF-8 bytes of the string the allocator is given.
  */
 export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): BackfillDialect {
-  const counterKey = (scope: string) => `CAST(${scope} AS BINARY)`;
-  const sql = positionalSql(plan, '`', {
-    differs: (a, b) => `NOT (${a} <=> ${b})`,
-    counterKey,
-  });
-  const { q, table, counters, scope } = sql;
+  const sql = positionalSql(plan, MYSQL);
+  const { q, table, counters, scope, counterKey } = sql;
   const sequence = `m.${q(plan.sequenceColumn)}`;
 
   return {

@@ -1,4 +1,4 @@
-import { positionalSql } from '../backfill/shared';
+import { type PositionalSyntax, positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -8,6 +8,12 @@ import type {
 } from '../backfill/types';
 import type { SqliteClient } from './config';
 
+const SQLITE: PositionalSyntax = {
+  quote: '"',
+  differs: (a, b) => `${a} IS NOT ${b}`,
+  counterKey: (scope) => `CAST(${scope} AS TEXT)`,
+};
+
 /**
  * SQLite 3.33+ backfill: `UPDATE … FROM` a `ROW_NUMBER()` CTE. Each batch
  * runs inside `BEGIN IMMEDIATE`, which holds the database's write lock, so a
@@ -15,12 +21,8 @@ import type { SqliteClient } from './config';
  * no counter rows need locking first.
  */
 export function createSqliteBackfill(db: SqliteClient, plan: BackfillPlan): BackfillDialect {
-  const counterKey = (scope: string) => `CAST(${scope} AS TEXT)`;
-  const sql = positionalSql(plan, '"', {
-    differs: (a, b) => `${a} IS NOT ${b}`,
-    counterKey,
-  });
-  const { q, table, counters } = sql;
+  const sql = positionalSql(plan, SQLITE);
+  const { q, table, counters, counterKey } = sql;
   const sequence = q(plan.sequenceColumn);
 
   return {
