@@ -3,15 +3,14 @@ import type { SqlDialectName } from './identifiers';
 
 /**
  * What one SQL engine provides to `createSqlAllocator`: each lives in
- * `<dialect>/allocator.ts` and is chosen once, when the allocator is built;
- * the allocator itself validates input and turns a reserved block into
- * `{ first, last }`.
+ * `<dialect>/allocator.ts` and is chosen once, when the allocator is built.
+ * The allocator validates input, turns a reserved block into
+ * `{ first, last }`, and wraps every driver error the dialect lets through
+ * as `SequenceAllocatorError('BACKEND')` with the dialect's {@link hint}.
  */
 export interface AllocatorDialect<Client> {
   /** Engine name, used in error messages: `[seqline] [postgres] …`. */
   readonly name: SqlDialectName;
-  /** The `CREATE TABLE IF NOT EXISTS` statement for the counter table. */
-  readonly ddl: string;
   /**
    * Atomically adds `count` to the scope's counter (creating it at `count`)
    * and returns the new value: the last sequence of the reserved block. Runs
@@ -21,8 +20,15 @@ export interface AllocatorDialect<Client> {
   reserve(scope: string, count: number, client?: Client): Promise<number>;
   /** The scope's counter, 0 when it has none. */
   current(scope: string, client?: Client): Promise<number>;
-  /** Runs `ddl`. Idempotent. */
-  ensureSchema(): Promise<void>;
+  /** Runs the counter table's `CREATE TABLE IF NOT EXISTS`. Idempotent. */
+  createTable(ddl: string): Promise<void>;
+  /**
+   * What to do about a driver error from `reserve` or `current`;
+   * `inCallerTransaction` when it ran on the caller's client.
+   */
+  hint(error: unknown, inCallerTransaction: boolean): string;
+  /** What to do when `createTable` fails. */
+  readonly createTableHint: string;
 }
 
 /**
@@ -58,12 +64,4 @@ export function toSequence(dialect: SqlDialectName, value: unknown): number {
     );
   }
   return n;
-}
-
-/** The counter table as a dialect's allocator receives it: validated, quoted, with its DDL. */
-export interface AllocatorTable {
-  /** The quoted (optionally schema-qualified) table name, safe to splice into SQL. */
-  table: string;
-  /** Its `CREATE TABLE IF NOT EXISTS`. */
-  ddl: string;
 }

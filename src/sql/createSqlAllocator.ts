@@ -5,7 +5,7 @@ import {
   type SequenceAllocator,
 } from '../server/allocator';
 import { SequenceAllocatorError } from '../server/errors';
-import type { AllocatorDialect } from './allocatorDialect';
+import { type AllocatorDialect, backendError } from './allocatorDialect';
 import { checkClient, sqlDialect } from './dialects';
 import {
   asOwnError,
@@ -119,39 +119,62 @@ export function createSqlAllocator(options: SqliteAllocatorOptions): SqlAllocato
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient>;
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient> {
   const table = options?.table ?? DEFAULT_TABLE;
-  const dialect = asOwnError((): AllocatorDialect<SqlClient> => {
+  const { dialect, ddl } = asOwnError(() => {
     const module = sqlDialect(options?.dialect, 'sql');
     const name = parseTableName(table, module.name);
     checkClient(module, options.client, 'allocator');
-    const ddl = module.counterTableDDL(name);
-    return module.allocator(
-      options.client,
-      { table: quoteTableName(name, module.quote), ddl },
-      options,
-    );
+    const quoted = quoteTableName(name, module.quote);
+    return {
+      dialect: module.allocator(options.client, quoted, options) as AllocatorDialect<SqlClient>,
+      ddl: module.counterTableDDL(name),
+    };
   }, invalidConfig);
   const backend = dialect.name;
+  /** Lets seqline's own errors through and wraps a driver's, with the dialect's hint. */
+  const guard = async <T>(what: string, work: () => Promise<T>, hint: (e: unknown) => string) => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SequenceAllocatorError) throw error;
+      throw backendError(backend, what, error, hint(error));
+    }
+  };
+  const allocating = (scope: string, caller: SqlClient | undefined, count: number) =>
+    guard(
+      `allocating for scope ${JSON.stringify(scope)}`,
+      () => dialect.reserve(scope, count, caller),
+      (error) => dialect.hint(error, caller !== undefined),
+    );
 
   return {
     dialect: backend,
     table,
-    ddl: dialect.ddl,
+    ddl,
     async next(scope, callOptions) {
       assertValidScope(scope, backend);
-      return dialect.reserve(scope, 1, callOptions?.client);
+      return allocating(scope, callOptions?.client, 1);
     },
     async nextRange(scope, count, callOptions) {
       assertValidScope(scope, backend);
       assertValidCount(count, backend);
-      const last = await dialect.reserve(scope, count, callOptions?.client);
+      const last = await allocating(scope, callOptions?.client, count);
       return { first: last - count + 1, last };
     },
     async current(scope, callOptions) {
       assertValidScope(scope, backend);
-      return dialect.current(scope, callOptions?.client);
+      const caller = callOptions?.client;
+      return guard(
+        `reading the counter for scope ${JSON.stringify(scope)}`,
+        () => dialect.current(scope, caller),
+        (error) => dialect.hint(error, caller !== undefined),
+      );
     },
     ensureSchema() {
-      return dialect.ensureSchema();
+      return guard(
+        'creating the counter table',
+        () => dialect.createTable(ddl),
+        () => dialect.createTableHint,
+      );
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { AllocatorDialect, AllocatorTable } from './allocatorDialect';
+import type { AllocatorDialect } from './allocatorDialect';
 import type { BackfillDialect, BackfillPlan } from './backfill/types';
 import { SqlConfigError, type SqlDialectName, type TableName } from './identifiers';
 import { mysql } from './mysql/dialect';
@@ -31,7 +31,7 @@ export interface SqlDialectModule<Client = unknown, StoreClient = unknown> {
     concurrently: boolean,
   ): string;
   /** The allocator's statements over the validated, quoted counter table. */
-  allocator(client: Client, table: AllocatorTable, options: object): AllocatorDialect<Client>;
+  allocator(client: Client, table: string, options: object): AllocatorDialect<Client>;
   /** The backfill's statements and its one-connection session. */
   backfill(client: Client, plan: BackfillPlan): BackfillDialect;
   /** The message store's statements; `prefix` names its constraints and indexes. */

@@ -79,13 +79,13 @@ describe('the dialect registry', () => {
   );
 
   it('backfillSequences refuses an unknown dialect the same way, before touching the client', async () => {
-    const error = await backfillSequences({
+    const error = (await backfillSequences({
       dialect: 'toString',
       client: pgClient,
       table: 'messages',
       scopeColumn: 'conversation_id',
       sequenceColumn: 'sequence',
-    } as never).catch((e: unknown) => e as BackfillError);
+    } as never).catch((e: unknown) => e)) as BackfillError;
     expect(error).toBeInstanceOf(BackfillError);
     expect(error.code).toBe('INVALID_OPTIONS');
     expect(error.message).toMatch(/^\[seqline\] \[backfill\] unknown dialect "toString"/);
@@ -162,9 +162,9 @@ describe('the client-shape check', () => {
       const result = await backfillSequences({ ...options, client: noPragma as never });
       expect(result.dryRun).toBe(true);
 
-      const error = await backfillSequences({ ...options, client: {} as never }).catch(
-        (e: unknown) => e as BackfillError,
-      );
+      const error = (await backfillSequences({ ...options, client: {} as never }).catch(
+        (e: unknown) => e,
+      )) as BackfillError;
       expect(error).toBeInstanceOf(BackfillError);
       expect(error.code).toBe('INVALID_OPTIONS');
       expect(error.message).toBe(
@@ -173,5 +173,38 @@ describe('the client-shape check', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+describe('allocator driver errors, wrapped in one place', () => {
+  it('says to create the counter table when it is missing, for next() and current()', async () => {
+    const db = new Database(':memory:');
+    try {
+      const allocator = createSqlAllocator({ dialect: 'sqlite', client: db });
+      for (const call of [() => allocator.next('s'), () => allocator.current('s')]) {
+        const error = (await call().catch((e: unknown) => e)) as SequenceAllocatorError;
+        expect(error).toBeInstanceOf(SequenceAllocatorError);
+        expect(error.code).toBe('BACKEND');
+        expect(error.message).toMatch(
+          /^\[seqline\] \[sqlite\] (allocating for|reading the counter for) scope "s" failed: no such table: seqline_counters; create the counter table first: await allocator\.ensureSchema\(\)/,
+        );
+        expect((error.cause as Error).message).toMatch(/no such table/);
+      }
+      await allocator.ensureSchema();
+      expect(await allocator.nextRange('s', 2)).toEqual({ first: 1, last: 2 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('names the dialect’s own hint when the table cannot be created', async () => {
+    const db = new Database(':memory:');
+    const allocator = createSqlAllocator({ dialect: 'sqlite', client: db });
+    db.close();
+    const error = (await allocator.ensureSchema().catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(SequenceAllocatorError);
+    expect(error.message).toMatch(
+      /^\[seqline\] \[sqlite\] creating the counter table failed: .*; check that the file is writable$/,
+    );
   });
 });

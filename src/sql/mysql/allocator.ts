@@ -1,11 +1,5 @@
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
-import {
-  type AllocatorDialect,
-  type AllocatorTable,
-  backendError,
-  CREATE_COUNTER_TABLE,
-  toSequence,
-} from '../allocatorDialect';
+import { type AllocatorDialect, CREATE_COUNTER_TABLE, toSequence } from '../allocatorDialect';
 import type { MysqlClient, MysqlDialectOptions } from './config';
 import { MYSQL_ERRORS, mysqlErrno } from './errors';
 
@@ -22,7 +16,7 @@ const { deadlock: DEADLOCK, lockWaitTimeout: LOCK_WAIT_TIMEOUT } = MYSQL_ERRORS;
  */
 export function createMysqlAllocator(
   client: MysqlClient,
-  { table, ddl }: AllocatorTable,
+  table: string,
   options: MysqlDialectOptions = {},
 ): AllocatorDialect<MysqlClient> {
   const maxAttempts = options.maxAttempts ?? 8;
@@ -30,22 +24,8 @@ export function createMysqlAllocator(
 ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(value + ?), value + LAST_INSERT_ID(0))`;
   const currentSql = /* sql */ `SELECT value FROM ${table} WHERE scope = ?`;
 
-  const fail = (what: string, error: unknown, inCallerTransaction: boolean) => {
-    const errno = mysqlErrno(error);
-    let hint = 'check the connection';
-    if (errno === MYSQL_ERRORS.noSuchTable) {
-      hint = CREATE_COUNTER_TABLE;
-    } else if (errno === DEADLOCK && inCallerTransaction) {
-      hint = 'InnoDB rolled back your transaction; retry the whole transaction';
-    } else if (errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) {
-      hint = `gave up after ${maxAttempts} attempts; the scope is heavily contended`;
-    }
-    return backendError('mysql', what, error, hint);
-  };
-
   return {
     name: 'mysql',
-    ddl,
     async reserve(scope, count, caller) {
       const values = [scope, count, count, count];
       let insertId: unknown;
@@ -57,13 +37,7 @@ ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(
         } catch (error) {
           const errno = mysqlErrno(error);
           const retryable = errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT;
-          if (caller !== undefined || !retryable || attempt >= maxAttempts) {
-            throw fail(
-              `allocating for scope ${JSON.stringify(scope)}`,
-              error,
-              caller !== undefined,
-            );
-          }
+          if (caller !== undefined || !retryable || attempt >= maxAttempts) throw error;
           await backoff(attempt);
         }
       }
@@ -73,26 +47,25 @@ ON DUPLICATE KEY UPDATE value = IF(value <= ${MAX_SEQUENCE} - ?, LAST_INSERT_ID(
       return last;
     },
     async current(scope, caller) {
-      let rows: unknown;
-      try {
-        [rows] = await (caller ?? client).query(currentSql, [scope]);
-      } catch (error) {
-        throw fail(
-          `reading the counter for scope ${JSON.stringify(scope)}`,
-          error,
-          caller !== undefined,
-        );
-      }
+      const [rows] = await (caller ?? client).query(currentSql, [scope]);
       const row = (rows as { value?: unknown }[])[0];
       return row === undefined ? 0 : toSequence('mysql', row.value);
     },
-    async ensureSchema() {
-      try {
-        await client.query(ddl);
-      } catch (error) {
-        throw backendError('mysql', 'creating the counter table', error, 'check the permissions');
-      }
+    async createTable(ddl) {
+      await client.query(ddl);
     },
+    hint(error, inCallerTransaction) {
+      const errno = mysqlErrno(error);
+      if (errno === MYSQL_ERRORS.noSuchTable) return CREATE_COUNTER_TABLE;
+      if (errno === DEADLOCK && inCallerTransaction) {
+        return 'InnoDB rolled back your transaction; retry the whole transaction';
+      }
+      if (errno === DEADLOCK || errno === LOCK_WAIT_TIMEOUT) {
+        return `gave up after ${maxAttempts} attempts; the scope is heavily contended`;
+      }
+      return 'check the connection';
+    },
+    createTableHint: 'check the permissions',
   };
 }
 

@@ -1,12 +1,6 @@
 import { fnv1aHex } from '../../core/hash';
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
-import {
-  type AllocatorDialect,
-  type AllocatorTable,
-  backendError,
-  CREATE_COUNTER_TABLE,
-  toSequence,
-} from '../allocatorDialect';
+import { type AllocatorDialect, CREATE_COUNTER_TABLE, toSequence } from '../allocatorDialect';
 import type { PostgresClient, PostgresDialectOptions } from './config';
 import { POSTGRES_ERRORS, postgresCode } from './errors';
 
@@ -20,7 +14,7 @@ import { POSTGRES_ERRORS, postgresCode } from './errors';
  */
 export function createPostgresAllocator(
   client: PostgresClient,
-  { table, ddl }: AllocatorTable,
+  table: string,
   options: PostgresDialectOptions = {},
 ): AllocatorDialect<PostgresClient> {
   const reserveSql = /* sql */ `INSERT INTO ${table} AS counter (scope, value) VALUES ($1, $2)
@@ -34,62 +28,40 @@ RETURNING value`;
   const reserveName = prepared ? `seqline_${fnv1aHex(reserveSql)}` : undefined;
   const currentName = prepared ? `seqline_${fnv1aHex(currentSql)}` : undefined;
 
-  const fail = (what: string, error: unknown) =>
-    backendError(
-      'postgres',
-      what,
-      error,
-      postgresCode(error) === POSTGRES_ERRORS.undefinedTable
-        ? CREATE_COUNTER_TABLE
-        : 'check the connection; inside a transaction, roll it back and retry it',
-    );
-
   return {
     name: 'postgres',
-    ddl,
     async reserve(scope, count, caller) {
-      let rows: unknown[];
-      try {
-        ({ rows } = await (caller ?? client).query({
-          name: reserveName,
-          text: reserveSql,
-          values: [scope, count],
-        }));
-      } catch (error) {
-        throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
-      }
+      const { rows } = await (caller ?? client).query({
+        name: reserveName,
+        text: reserveSql,
+        values: [scope, count],
+      });
       // No row: the WHERE refused to pass MAX_SEQUENCE, and nothing was written.
       if (rows.length === 0) throw overflowError('postgres', scope, count);
       return toSequence('postgres', (rows[0] as { value?: unknown } | undefined)?.value);
     },
     async current(scope, caller) {
-      let rows: unknown[];
-      try {
-        ({ rows } = await (caller ?? client).query({
-          name: currentName,
-          text: currentSql,
-          values: [scope],
-        }));
-      } catch (error) {
-        throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
-      }
+      const { rows } = await (caller ?? client).query({
+        name: currentName,
+        text: currentSql,
+        values: [scope],
+      });
       const row = rows[0] as { value?: unknown } | undefined;
       return row === undefined ? 0 : toSequence('postgres', row.value);
     },
-    async ensureSchema() {
+    async createTable(ddl) {
       try {
         await client.query({ text: ddl });
       } catch (error) {
         // Two processes racing CREATE TABLE IF NOT EXISTS can both pass the
         // existence check; the loser hits a unique violation on the catalog.
-        if (postgresCode(error) === POSTGRES_ERRORS.uniqueViolation) return;
-        throw backendError(
-          'postgres',
-          'creating the counter table',
-          error,
-          'check the permissions',
-        );
+        if (postgresCode(error) !== POSTGRES_ERRORS.uniqueViolation) throw error;
       }
     },
+    hint: (error) =>
+      postgresCode(error) === POSTGRES_ERRORS.undefinedTable
+        ? CREATE_COUNTER_TABLE
+        : 'check the connection; inside a transaction, roll it back and retry it',
+    createTableHint: 'check the permissions',
   };
 }

@@ -1,12 +1,6 @@
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import { SequenceAllocatorError } from '../../server/errors';
-import {
-  type AllocatorDialect,
-  type AllocatorTable,
-  backendError,
-  CREATE_COUNTER_TABLE,
-  toSequence,
-} from '../allocatorDialect';
+import { type AllocatorDialect, CREATE_COUNTER_TABLE, toSequence } from '../allocatorDialect';
 import type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './config';
 import { isSqliteNoSuchTable, SQLITE_ERRORS } from './errors';
 
@@ -20,7 +14,7 @@ import { isSqliteNoSuchTable, SQLITE_ERRORS } from './errors';
  */
 export function createSqliteAllocator(
   db: SqliteClient,
-  { table, ddl }: AllocatorTable,
+  table: string,
   options: SqliteDialectOptions = {},
 ): AllocatorDialect<SqliteClient> {
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, ?)
@@ -49,18 +43,6 @@ RETURNING value`;
     return found;
   };
 
-  const fail = (what: string, error: unknown) =>
-    backendError(
-      'sqlite',
-      what,
-      error,
-      isSqliteNoSuchTable(error)
-        ? CREATE_COUNTER_TABLE
-        : (error as { code?: unknown }).code === SQLITE_ERRORS.busy
-          ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
-          : 'check the database file',
-    );
-
   const reserveSync = (scope: string, count: number, target: SqliteClient): number => {
     const s = statements(target);
     // No row: the WHERE refused to pass MAX_SEQUENCE, and nothing was written.
@@ -83,36 +65,23 @@ RETURNING value`;
 
   return {
     name: 'sqlite',
-    ddl,
     async reserve(scope, count, caller) {
-      try {
-        return reserveSync(scope, count, caller ?? db);
-      } catch (error) {
-        if (error instanceof SequenceAllocatorError) throw error;
-        throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
-      }
+      return reserveSync(scope, count, caller ?? db);
     },
     async current(scope, caller) {
-      try {
-        const row = statements(caller ?? db).current.get(scope);
-        return row === undefined ? 0 : toSequence('sqlite', rowValue(row));
-      } catch (error) {
-        if (error instanceof SequenceAllocatorError) throw error;
-        throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
-      }
+      const row = statements(caller ?? db).current.get(scope);
+      return row === undefined ? 0 : toSequence('sqlite', rowValue(row));
     },
-    async ensureSchema() {
-      try {
-        db.exec(ddl);
-      } catch (error) {
-        throw backendError(
-          'sqlite',
-          'creating the counter table',
-          error,
-          'check that the file is writable',
-        );
-      }
+    async createTable(ddl) {
+      db.exec(ddl);
     },
+    hint: (error) =>
+      isSqliteNoSuchTable(error)
+        ? CREATE_COUNTER_TABLE
+        : (error as { code?: unknown }).code === SQLITE_ERRORS.busy
+          ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
+          : 'check the database file',
+    createTableHint: 'check that the file is writable',
   };
 }
 
