@@ -118,3 +118,26 @@ WHERE ${range(r, values)} AND ${seq} > 0 GROUP BY ${scope}`,
     },
   };
 }
+
+/**
+ * One backfill batch on a pooled engine: the `begin` statements, `work`,
+ * then COMMIT, each through `run` (so a failure there marks the connection
+ * like any statement's); when anything throws, a best-effort `rollback`,
+ * then the original error.
+ */
+export async function batchTransaction<T>(
+  run: (text: string) => Promise<unknown>,
+  begin: readonly string[],
+  rollback: () => Promise<unknown>,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (const text of begin) await run(text);
+  try {
+    const result = await work();
+    await run('COMMIT');
+    return result;
+  } catch (error) {
+    await rollback().catch(() => {});
+    throw error;
+  }
+}

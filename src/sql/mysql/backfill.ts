@@ -1,4 +1,4 @@
-import { type PositionalSyntax, positionalSql } from '../backfill/shared';
+import { batchTransaction, type PositionalSyntax, positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -123,19 +123,14 @@ async function connectMysql(client: MysqlClient): Promise<BackfillSession> {
     async run(query) {
       return Number(((await exec(query)) as { affectedRows?: number }).affectedRows ?? 0);
     },
-    async transaction(work) {
-      // Applies to the next transaction only; the session's level is untouched.
-      await exec({ text: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', values: [] });
-      await exec({ text: 'START TRANSACTION', values: [] });
-      try {
-        const result = await work();
-        await exec({ text: 'COMMIT', values: [] });
-        return result;
-      } catch (error) {
-        await connection.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
-    },
+    transaction: (work) =>
+      batchTransaction(
+        (text) => exec({ text, values: [] }),
+        // SET TRANSACTION applies to the next transaction only; the session's level is untouched.
+        ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'],
+        () => connection.query('ROLLBACK'),
+        work,
+      ),
     async release() {
       if (!isPool) return;
       const lent = connection as unknown as { release(): void; destroy?(): void };

@@ -1,4 +1,4 @@
-import { backfillNames } from '../backfill/shared';
+import { backfillNames, batchTransaction } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -163,17 +163,13 @@ async function connectPostgres(client: PostgresClient): Promise<BackfillSession>
     async run(query) {
       return (await exec(query)).rowCount ?? 0;
     },
-    async transaction(work) {
-      await exec({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED', values: [] });
-      try {
-        const result = await work();
-        await exec({ text: 'COMMIT', values: [] });
-        return result;
-      } catch (error) {
-        await connection.query({ text: 'ROLLBACK' }).catch(() => {});
-        throw error;
-      }
-    },
+    transaction: (work) =>
+      batchTransaction(
+        (text) => exec({ text, values: [] }),
+        ['BEGIN ISOLATION LEVEL READ COMMITTED'],
+        () => connection.query({ text: 'ROLLBACK' }),
+        work,
+      ),
     async release() {
       // A connection that failed mid-statement may be dead: pass the error so
       // the pool destroys it instead of lending it out again.
