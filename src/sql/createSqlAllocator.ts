@@ -130,18 +130,25 @@ export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<S
     };
   }, invalidConfig);
   const backend = dialect.name;
-  /** Lets seqline's own errors through and wraps a driver's, with the dialect's hint. */
-  const guard = async <T>(what: string, work: () => Promise<T>, hint: (e: unknown) => string) => {
+  /**
+   * Lets seqline's own errors through and wraps a driver's, with the
+   * dialect's hint. `what` is built only on failure: allocation is hot.
+   */
+  const guard = async <T>(
+    what: () => string,
+    work: () => Promise<T>,
+    hint: (e: unknown) => string,
+  ) => {
     try {
       return await work();
     } catch (error) {
       if (error instanceof SequenceAllocatorError) throw error;
-      throw backendError(backend, what, error, hint(error));
+      throw backendError(backend, what(), error, hint(error));
     }
   };
   const allocating = (scope: string, caller: SqlClient | undefined, count: number) =>
     guard(
-      `allocating for scope ${JSON.stringify(scope)}`,
+      () => `allocating for scope ${JSON.stringify(scope)}`,
       () => dialect.reserve(scope, count, caller),
       (error) => dialect.hint(error, caller !== undefined),
     );
@@ -164,14 +171,14 @@ export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<S
       assertValidScope(scope, backend);
       const caller = callOptions?.client;
       return guard(
-        `reading the counter for scope ${JSON.stringify(scope)}`,
+        () => `reading the counter for scope ${JSON.stringify(scope)}`,
         () => dialect.current(scope, caller),
         (error) => dialect.hint(error, caller !== undefined),
       );
     },
     ensureSchema() {
       return guard(
-        'creating the counter table',
+        () => 'creating the counter table',
         () => dialect.createTable(ddl),
         () => dialect.createTableHint,
       );
