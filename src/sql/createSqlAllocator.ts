@@ -5,31 +5,18 @@ import {
   type SequenceAllocator,
 } from '../server/allocator';
 import { SequenceAllocatorError } from '../server/errors';
+import { type AllocatorDialect, backendError } from './allocatorDialect';
+import { checkClient, sqlDialect } from './dialects';
 import {
+  asOwnError,
   DEFAULT_TABLE,
   parseTableName,
-  type SqlDialect,
+  quoteTableName,
   type SqlDialectName,
-  type TableName,
-} from './dialect';
-import {
-  createMysqlDialect,
-  type MysqlClient,
-  type MysqlDialectOptions,
-  mysqlCounterTableDDL,
-} from './dialects/mysql';
-import {
-  createPostgresDialect,
-  type PostgresClient,
-  type PostgresDialectOptions,
-  postgresCounterTableDDL,
-} from './dialects/postgres';
-import {
-  createSqliteDialect,
-  type SqliteClient,
-  type SqliteDialectOptions,
-  sqliteCounterTableDDL,
-} from './dialects/sqlite';
+} from './identifiers';
+import type { MysqlClient, MysqlDialectOptions } from './mysql/config';
+import type { PostgresClient, PostgresDialectOptions } from './postgres/config';
+import type { SqliteClient, SqliteDialectOptions } from './sqlite/config';
 
 /** Per-call options of a SQL allocator. */
 export interface SqlAllocateOptions<Client> extends AllocateOptions {
@@ -131,30 +118,70 @@ export function createSqlAllocator(options: MysqlAllocatorOptions): SqlAllocator
 export function createSqlAllocator(options: SqliteAllocatorOptions): SqlAllocator<SqliteClient>;
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient>;
 export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<SqlClient> {
-  const dialect = createDialect(options) as SqlDialect<SqlClient>;
+  const table = options?.table ?? DEFAULT_TABLE;
+  const { dialect, ddl } = asOwnError(() => {
+    const module = sqlDialect(options?.dialect, 'sql');
+    const name = parseTableName(table, module.name);
+    checkClient(module, options.client, 'allocator');
+    const quoted = quoteTableName(name, module.quote);
+    return {
+      dialect: module.allocator(options.client, quoted, options) as AllocatorDialect<SqlClient>,
+      ddl: module.counterTableDDL(name),
+    };
+  }, invalidConfig);
   const backend = dialect.name;
-  const table = options.table ?? DEFAULT_TABLE;
+  /**
+   * Lets seqline's own errors through and wraps a driver's, with the
+   * dialect's hint. `what` is built only on failure: allocation is hot.
+   */
+  const guard = async <T>(
+    what: () => string,
+    work: () => Promise<T>,
+    hint: (e: unknown) => string,
+  ) => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof SequenceAllocatorError) throw error;
+      throw backendError(backend, what(), error, hint(error));
+    }
+  };
+  const allocating = (scope: string, caller: SqlClient | undefined, count: number) =>
+    guard(
+      () => `allocating for scope ${JSON.stringify(scope)}`,
+      () => dialect.reserve(scope, count, caller),
+      (error) => dialect.hint(error, caller !== undefined),
+    );
 
   return {
     dialect: backend,
     table,
-    ddl: dialect.ddl,
+    ddl,
     async next(scope, callOptions) {
       assertValidScope(scope, backend);
-      return dialect.reserve(scope, 1, callOptions?.client);
+      return allocating(scope, callOptions?.client, 1);
     },
     async nextRange(scope, count, callOptions) {
       assertValidScope(scope, backend);
       assertValidCount(count, backend);
-      const last = await dialect.reserve(scope, count, callOptions?.client);
+      const last = await allocating(scope, callOptions?.client, count);
       return { first: last - count + 1, last };
     },
     async current(scope, callOptions) {
       assertValidScope(scope, backend);
-      return dialect.current(scope, callOptions?.client);
+      const caller = callOptions?.client;
+      return guard(
+        () => `reading the counter for scope ${JSON.stringify(scope)}`,
+        () => dialect.current(scope, caller),
+        (error) => dialect.hint(error, caller !== undefined),
+      );
     },
     ensureSchema() {
-      return dialect.ensureSchema();
+      return guard(
+        () => 'creating the counter table',
+        () => dialect.createTable(ddl),
+        () => dialect.createTableHint,
+      );
     },
   };
 }
@@ -167,60 +194,14 @@ export function createSqlAllocator(options: SqlAllocatorOptions): SqlAllocator<S
  * counterTableDDL('postgres'); // CREATE TABLE IF NOT EXISTS "seqline_counters" (…)
  */
 export function counterTableDDL(dialect: SqlDialectName, table: string = DEFAULT_TABLE): string {
-  const name = parseTableName(table, dialect);
-  const ddl: Record<SqlDialectName, (name: TableName) => string> = {
-    postgres: postgresCounterTableDDL,
-    mysql: mysqlCounterTableDDL,
-    sqlite: sqliteCounterTableDDL,
-  };
-  if (!Object.hasOwn(ddl, dialect)) throw unknownDialect(dialect);
-  return ddl[dialect](name);
+  return asOwnError(() => {
+    const module = sqlDialect(dialect, 'sql');
+    return module.counterTableDDL(parseTableName(table, module.name));
+  }, invalidConfig);
 }
 
 // ---------------------------------------------------------------------------
 
-function createDialect(options: SqlAllocatorOptions): SqlDialect<never> {
-  const { dialect } = options ?? {};
-  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-    throw unknownDialect(dialect);
-  }
-  const name = parseTableName(options.table ?? DEFAULT_TABLE, dialect);
-  switch (options.dialect) {
-    case 'postgres':
-      requireMethods(options.client, ['query'], 'postgres', 'a pg Pool, Client or PoolClient');
-      return createPostgresDialect(options.client, name, options);
-    case 'mysql':
-      requireMethods(options.client, ['query'], 'mysql', 'a mysql2/promise Pool or Connection');
-      return createMysqlDialect(options.client, name, options);
-    case 'sqlite':
-      requireMethods(
-        options.client,
-        ['prepare', 'exec', 'pragma'],
-        'sqlite',
-        'a better-sqlite3 Database',
-      );
-      return createSqliteDialect(options.client, name, options);
-  }
-}
-
-function requireMethods(client: unknown, methods: string[], dialect: SqlDialectName, what: string) {
-  const missing = methods.filter(
-    (method) => typeof (client as Record<string, unknown> | null)?.[method] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw new SequenceAllocatorError(
-      'INVALID_CONFIG',
-      `[seqline] [${dialect}] client must be ${what} (missing ${missing.join(', ')}); ` +
-        (dialect === 'mysql'
-          ? 'use the promise API: require("mysql2/promise")'
-          : 'pass your open driver object'),
-    );
-  }
-}
-
-function unknownDialect(dialect: unknown): SequenceAllocatorError {
-  return new SequenceAllocatorError(
-    'INVALID_CONFIG',
-    `[seqline] [sql] unknown dialect ${JSON.stringify(dialect)}: use 'postgres', 'mysql' (also MariaDB) or 'sqlite'`,
-  );
+function invalidConfig(message: string, options: ErrorOptions): SequenceAllocatorError {
+  return new SequenceAllocatorError('INVALID_CONFIG', message, options);
 }

@@ -8,7 +8,7 @@ export type {
   MysqlBackfillOptions,
   PostgresBackfillOptions,
   SqliteBackfillOptions,
-} from './backfillSequences';
+} from './backfill/options';
 export { backfillSequences } from './backfillSequences';
 export type {
   PostgresBus,
@@ -28,13 +28,30 @@ export type {
   SqliteAllocatorOptions,
 } from './createSqlAllocator';
 export { counterTableDDL, createSqlAllocator } from './createSqlAllocator';
-export type { SqlDialectName } from './dialect';
-export { DEFAULT_TABLE } from './dialect';
-export type { MysqlClient, MysqlDialectOptions } from './dialects/mysql';
-export type { PostgresClient, PostgresDialectOptions } from './dialects/postgres';
-export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './dialects/sqlite';
+export type { SqlDialectName } from './identifiers';
+export type {
+  MysqlClient,
+  MysqlDialectOptions,
+  MysqlPool,
+  MysqlPoolConnection,
+} from './mysql/config';
+export { isMysqlUniqueViolation } from './mysql/errors';
+export type {
+  PostgresClient,
+  PostgresDialectOptions,
+  PostgresPool,
+  PostgresPoolClient,
+} from './postgres/config';
+export { isPostgresUniqueViolation } from './postgres/errors';
 export type { SequenceColumnDDLOptions, UniqueSequenceDDLOptions } from './sequenceSchemaDDL';
 export { sequenceColumnDDL, uniqueSequenceDDL } from './sequenceSchemaDDL';
+export type {
+  SqliteClient,
+  SqliteDatabase,
+  SqliteDialectOptions,
+  SqliteStatement,
+} from './sqlite/config';
+export { isSqliteUniqueViolation } from './sqlite/errors';
 export type {
   MysqlMessageStoreOptions,
   PostgresMessageStoreOptions,
@@ -43,12 +60,4 @@ export type {
   SqlMessageStoreOptions,
 } from './store/createSqlMessageStore';
 export { createSqlMessageStore, DEFAULT_MESSAGES_TABLE } from './store/createSqlMessageStore';
-export type { MysqlPool, MysqlPoolConnection } from './store/mysql';
-export type { PostgresPool, PostgresPoolClient } from './store/postgres';
-export type { SqliteDatabase } from './store/sqlite';
-export {
-  isMysqlUniqueViolation,
-  isPostgresUniqueViolation,
-  isSqliteUniqueViolation,
-  isUniqueViolation,
-} from './uniqueViolation';
+export { isUniqueViolation } from './uniqueViolation';

@@ -1,8 +1,6 @@
-import { BackfillError } from './backfill/BackfillError';
-import { mysqlSequenceColumnDDL, mysqlUniqueSequenceDDL } from './backfill/mysql';
-import { postgresSequenceColumnDDL, postgresUniqueSequenceDDL } from './backfill/postgres';
-import { sqliteSequenceColumnDDL, sqliteUniqueSequenceDDL } from './backfill/sqlite';
-import { parseTableName, type SqlDialectName, type TableName } from './dialect';
+import { invalidOptions } from './backfill/validate';
+import { sqlDialect } from './dialects';
+import { asOwnError, parseIdentifier, parseTableName, type SqlDialectName } from './identifiers';
 
 /** Options for {@link sequenceColumnDDL}. */
 export interface SequenceColumnDDLOptions {
@@ -39,13 +37,10 @@ export interface UniqueSequenceDDLOptions extends SequenceColumnDDLOptions {
  * // ALTER TABLE "messages" ADD COLUMN IF NOT EXISTS "sequence" bigint
  */
 export function sequenceColumnDDL(options: SequenceColumnDDLOptions): string {
-  const { dialect, table, sequence } = parse(options);
-  const build: Record<SqlDialectName, (table: TableName, column: string) => string> = {
-    postgres: postgresSequenceColumnDDL,
-    mysql: mysqlSequenceColumnDDL,
-    sqlite: sqliteSequenceColumnDDL,
-  };
-  return build[dialect](table, sequence);
+  return asOwnError(() => {
+    const { dialect, table, sequence } = parse(options);
+    return dialect.sequenceColumnDDL(table, sequence);
+  }, invalidOptions);
 }
 
 /**
@@ -58,57 +53,25 @@ export function sequenceColumnDDL(options: SequenceColumnDDLOptions): string {
  * // ALTER TABLE "messages" ADD CONSTRAINT "messages_conversation_id_sequence_key" UNIQUE ("conversation_id", "sequence")
  */
 export function uniqueSequenceDDL(options: UniqueSequenceDDLOptions): string {
-  const { dialect, table, sequence } = parse(options);
-  const scope = identifier(options.scopeColumn, 'scopeColumn');
-  const name = identifier(
-    options.name ?? `${table.table}_${scope}_${sequence}_key`.slice(0, 63),
-    'name',
-  );
-  switch (dialect) {
-    case 'postgres':
-      return postgresUniqueSequenceDDL(table, name, scope, sequence, options.concurrently ?? false);
-    case 'mysql':
-      return mysqlUniqueSequenceDDL(table, name, scope, sequence);
-    case 'sqlite':
-      return sqliteUniqueSequenceDDL(table, name, scope, sequence);
-  }
+  return asOwnError(() => {
+    const { dialect, table, sequence } = parse(options);
+    const scope = parseIdentifier(options.scopeColumn, 'backfill', 'scopeColumn');
+    const name = parseIdentifier(
+      options.name ?? `${table.table}_${scope}_${sequence}_key`.slice(0, 63),
+      'backfill',
+      'name',
+    );
+    return dialect.uniqueSequenceDDL(table, name, scope, sequence, options.concurrently ?? false);
+  }, invalidOptions);
 }
 
 // ---------------------------------------------------------------------------
 
 function parse(options: SequenceColumnDDLOptions) {
-  const dialect = options?.dialect;
-  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] unknown dialect ${JSON.stringify(dialect)}: use 'postgres', 'mysql' (also MariaDB) or 'sqlite'`,
-    );
-  }
-  let table: TableName;
-  try {
-    table = parseTableName(options.table, dialect);
-  } catch (error) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid table ${JSON.stringify(options.table)}: use letters, digits and underscores, optionally schema.table`,
-      { cause: error },
-    );
-  }
+  const dialect = sqlDialect(options?.dialect, 'backfill');
   return {
     dialect,
-    table,
-    sequence: identifier(options.sequenceColumn ?? 'sequence', 'sequenceColumn'),
+    table: parseTableName(options.table, 'backfill', 'table'),
+    sequence: parseIdentifier(options.sequenceColumn ?? 'sequence', 'backfill', 'sequenceColumn'),
   };
-}
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-function identifier(value: unknown, option: string): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid ${option} ${JSON.stringify(value)}: use letters, digits and underscores, not starting with a digit, at most 63`,
-    );
-  }
-  return value;
 }

@@ -1,4 +1,4 @@
-import { quoteTableName } from '../dialect';
+import { quoteTableName } from '../identifiers';
 import type { BackfillPlan, Query, ScopeRange } from './types';
 
 /** Quoted names every dialect builds its statements from. Alias `t` is the messages table. */
@@ -39,6 +39,8 @@ export function backfillNames(plan: BackfillPlan, quote: '"' | '`'): BackfillNam
 
 /** What MySQL and SQLite spell differently in the statements they otherwise write alike. */
 export interface PositionalSyntax {
+  /** The identifier quote. */
+  quote: '"' | '`';
   /** `a` and `b` differ, NULL counting as a value (`NOT (a <=> b)`, `a IS NOT b`). */
   differs(a: string, b: string): string;
   /** A scope value as the counter table's key (`CAST(… AS BINARY)`, `CAST(… AS TEXT)`). */
@@ -49,7 +51,7 @@ export interface PositionalSyntax {
  * The SQL MySQL and SQLite share: upper-case standard SQL with positional `?`
  * placeholders. Postgres writes its own (`$n`, `FILTER`, lower case).
  */
-export interface PositionalSql extends BackfillNames {
+export interface PositionalSql extends BackfillNames, PositionalSyntax {
   /** `lo < scope <= hi` on `alias`; each use pushes its bounds onto `values` again. */
   range(r: ScopeRange, values: unknown[], alias?: string): string;
   /** The rows to number in the range: `id`, `n` (their rank), and `scope` when only missing ones. */
@@ -63,12 +65,8 @@ export interface PositionalSql extends BackfillNames {
   nextBatch(lo: unknown, size: number): Query;
 }
 
-export function positionalSql(
-  plan: BackfillPlan,
-  quote: '"' | '`',
-  syntax: PositionalSyntax,
-): PositionalSql {
-  const names = backfillNames(plan, quote);
+export function positionalSql(plan: BackfillPlan, syntax: PositionalSyntax): PositionalSql {
+  const names = backfillNames(plan, syntax.quote);
   const { q, table, scope, seq, id, order, missing } = names;
   const rank = `ROW_NUMBER() OVER (PARTITION BY ${scope} ORDER BY ${order}) AS n`;
 
@@ -81,6 +79,7 @@ export function positionalSql(
 
   return {
     ...names,
+    ...syntax,
     range,
     ranked: (r, values) =>
       plan.onlyMissing
@@ -118,4 +117,27 @@ WHERE ${range(r, values)} AND ${seq} > 0 GROUP BY ${scope}`,
       };
     },
   };
+}
+
+/**
+ * One backfill batch on a pooled engine: the `begin` statements, `work`,
+ * then COMMIT, each through `run` (so a failure there marks the connection
+ * like any statement's); when anything throws, a best-effort `rollback`,
+ * then the original error.
+ */
+export async function batchTransaction<T>(
+  run: (text: string) => Promise<unknown>,
+  begin: readonly string[],
+  rollback: () => Promise<unknown>,
+  work: () => Promise<T>,
+): Promise<T> {
+  for (const text of begin) await run(text);
+  try {
+    const result = await work();
+    await run('COMMIT');
+    return result;
+  } catch (error) {
+    await rollback().catch(() => {});
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import type { SqlDialectName, TableName } from '../dialect';
+import type { SqlDialectName, TableName } from '../identifiers';
 
 /** A statement with its bound values, in the dialect's placeholder style. */
 export interface Query {
@@ -57,13 +57,11 @@ export interface BatchStatements {
   seed: Query;
 }
 
-/** What one engine contributes to a backfill. Each lives in its own file. */
+/** What one engine contributes to a backfill, in `<dialect>/backfill.ts`. */
 export interface BackfillDialect {
   readonly name: SqlDialectName;
   /** Whether the engine compares column names case-sensitively (quoted Postgres names do). */
   readonly caseSensitiveColumns: boolean;
-  /** The counter table's `CREATE TABLE IF NOT EXISTS`. */
-  readonly counterTableDDL: string;
   /** Checks out one connection (from a pool) or wraps the one given. */
   connect(): Promise<BackfillSession>;
   /** The table's column names, or undefined when the table does not exist. */

@@ -1,6 +1,7 @@
-import type { BackfillOptions } from '../backfillSequences';
-import { DEFAULT_TABLE, parseTableName, type SqlDialectName, type TableName } from '../dialect';
+import { sqlDialect } from '../dialects';
+import { asOwnError, DEFAULT_TABLE, parseIdentifier, parseTableName } from '../identifiers';
 import { BackfillError } from './BackfillError';
+import type { BackfillOptions } from './options';
 import type { BackfillDialect, BackfillPlan, BackfillSession } from './types';
 
 /**
@@ -38,13 +39,13 @@ export interface Validated {
 /** Everything is checked before any SQL runs: identifiers cannot be bound as parameters. */
 export function validate(options: BackfillOptions, names: OptionNames = OPTION_NAMES): Validated {
   const dialect = (options as { dialect?: unknown } | undefined)?.dialect;
-  if (dialect !== 'postgres' && dialect !== 'mysql' && dialect !== 'sqlite') {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] unknown dialect ${JSON.stringify(dialect)}: use 'postgres', 'mysql' (also MariaDB) or 'sqlite'`,
-    );
-  }
-  const idColumn = column(options.idColumn ?? 'id', names.idColumn, dialect);
+  asOwnError(() => sqlDialect(dialect, 'backfill'), invalidOptions);
+  const column = (value: unknown, option: string) =>
+    asOwnError(() => parseIdentifier(value, 'backfill', option), invalidOptions);
+  const table = (value: unknown, option: string) =>
+    asOwnError(() => parseTableName(value, 'backfill', option), invalidOptions);
+
+  const idColumn = column(options.idColumn ?? 'id', names.idColumn);
   const orderBy = options.orderBy ?? ['created_at', 'id'];
   if (!Array.isArray(orderBy) || orderBy.length === 0) {
     throw new BackfillError(
@@ -53,7 +54,7 @@ export function validate(options: BackfillOptions, names: OptionNames = OPTION_N
     );
   }
   const order = orderBy.map((name, i) =>
-    column(name, names.orderBy === OPTION_NAMES.orderBy ? `orderBy[${i}]` : names.orderBy, dialect),
+    column(name, names.orderBy === OPTION_NAMES.orderBy ? `orderBy[${i}]` : names.orderBy),
   );
   if (!order.includes(idColumn)) order.push(idColumn);
 
@@ -65,10 +66,10 @@ export function validate(options: BackfillOptions, names: OptionNames = OPTION_N
     );
   }
   const plan: BackfillPlan = {
-    table: tableName(options.table, names.table, dialect),
-    counterTable: tableName(options.counterTable ?? DEFAULT_TABLE, names.counterTable, dialect),
-    scopeColumn: column(options.scopeColumn, names.scopeColumn, dialect),
-    sequenceColumn: column(options.sequenceColumn, names.sequenceColumn, dialect),
+    table: table(options.table, names.table),
+    counterTable: table(options.counterTable ?? DEFAULT_TABLE, names.counterTable),
+    scopeColumn: column(options.scopeColumn, names.scopeColumn),
+    sequenceColumn: column(options.sequenceColumn, names.sequenceColumn),
     idColumn,
     orderBy: order,
     onlyMissing: options.onlyMissing ?? true,
@@ -81,32 +82,9 @@ export function validate(options: BackfillOptions, names: OptionNames = OPTION_N
   };
 }
 
-function tableName(value: unknown, option: string, dialect: SqlDialectName): TableName {
-  try {
-    return parseTableName(value, dialect);
-  } catch (error) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid ${option} ${shown(value)}: use letters, digits and underscores ` +
-        '(not starting with a digit, at most 63), optionally schema-qualified as schema.table',
-      { cause: error },
-    );
-  }
-}
-
-function column(value: unknown, option: string, dialect: SqlDialectName): string {
-  let name: TableName | undefined;
-  try {
-    name = parseTableName(value, dialect);
-  } catch {}
-  if (name === undefined || name.schema !== undefined) {
-    throw new BackfillError(
-      'INVALID_OPTIONS',
-      `[seqline] [backfill] invalid ${option} ${shown(value)}: a column name is letters, digits and ` +
-        'underscores, not starting with a digit, at most 63',
-    );
-  }
-  return name.table;
+/** Re-throws a shared configuration check's error as the backfill's own. */
+export function invalidOptions(message: string, options: ErrorOptions): BackfillError {
+  return new BackfillError('INVALID_OPTIONS', message, options);
 }
 
 export async function checkColumns(
@@ -145,8 +123,4 @@ export async function checkColumns(
 
 function truthy(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 1n || value === 't';
-}
-
-function shown(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value;
 }

@@ -16,10 +16,11 @@ import {
   type SqlAllocator,
   type SqlAllocatorOptions,
 } from '../createSqlAllocator';
-import { DEFAULT_TABLE, parseTableName, quoteTableName, type SqlDialectName } from '../dialect';
-import { type MysqlPool, mysqlStoreDialect } from './mysql';
-import { type PostgresPool, postgresStoreDialect } from './postgres';
-import { type SqliteDatabase, sqliteStoreDialect } from './sqlite';
+import { sqlDialect } from '../dialects';
+import { asOwnError, DEFAULT_TABLE, parseTableName, quoteTableName } from '../identifiers';
+import type { MysqlPool } from '../mysql/config';
+import type { PostgresPool } from '../postgres/config';
+import type { SqliteDatabase } from '../sqlite/config';
 import { COLUMNS, type MessageRow, type StoreDialect } from './storeDialect';
 
 interface CommonOptions {
@@ -93,38 +94,26 @@ export const DEFAULT_MESSAGES_TABLE = 'seqline_messages';
  * const { message, reply } = await store.append({ conversationId: 'c1', clientId, content: 'Hi', reply: true });
  */
 export function createSqlMessageStore(options: SqlMessageStoreOptions): SqlMessageStore {
-  const name = parseTableName(
-    options.table ?? DEFAULT_MESSAGES_TABLE,
-    options.dialect ?? 'postgres',
+  const { dialect, name } = asOwnError(
+    () => {
+      const dialect = sqlDialect(options?.dialect, 'store');
+      return {
+        dialect,
+        name: parseTableName(options.table ?? DEFAULT_MESSAGES_TABLE, dialect.name),
+      };
+    },
+    (message, cause) => new MessageStoreError('INVALID_CONFIG', message, cause),
   );
-  const counterTable = options.counterTable ?? DEFAULT_TABLE;
-  const allocatorFor = (dialect: SqlDialectName, client: unknown) =>
-    createSqlAllocator({ dialect, client, table: counterTable } as SqlAllocatorOptions);
-  switch (options.dialect) {
-    case 'postgres':
-      return build(
-        postgresStoreDialect(options.client, name.table),
-        quoteTableName(name, '"'),
-        allocatorFor('postgres', options.client),
-      );
-    case 'mysql':
-      return build(
-        mysqlStoreDialect(options.client, name.table),
-        quoteTableName(name, '`'),
-        allocatorFor('mysql', options.client),
-      );
-    case 'sqlite':
-      return build(
-        sqliteStoreDialect(options.client, name.table),
-        quoteTableName(name, '"'),
-        allocatorFor('sqlite', options.client),
-      );
-    default:
-      throw new MessageStoreError(
-        'INVALID_CONFIG',
-        `[seqline] [store] unknown dialect ${JSON.stringify((options as { dialect?: unknown }).dialect)}: use 'postgres', 'mysql' or 'sqlite'`,
-      );
-  }
+  const allocator = createSqlAllocator({
+    dialect: dialect.name,
+    client: options.client,
+    table: options.counterTable ?? DEFAULT_TABLE,
+  } as SqlAllocatorOptions);
+  return build(
+    dialect.store(options.client, name.table),
+    quoteTableName(name, dialect.quote),
+    allocator,
+  );
 }
 
 // ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import type { SqlDialectName } from '../dialect';
+import type { SqlDialectName } from '../identifiers';
 
 /** A stored row as the drivers return it (snake_case, BIGINT as number, string or bigint). */
 export interface MessageRow {

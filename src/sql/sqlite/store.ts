@@ -1,15 +1,7 @@
-import type { SqliteClient } from '../dialects/sqlite';
-import { isSqliteUniqueViolation } from '../uniqueViolation';
-import type { MessageRow, StoreDialect } from './storeDialect';
-
-/** The subset of a better-sqlite3 `Database` the SQLite message store (and its allocator) calls. */
-export interface SqliteDatabase extends SqliteClient {
-  prepare(source: string): {
-    all(...values: unknown[]): unknown[];
-    get(...values: unknown[]): unknown;
-    run(...values: unknown[]): unknown;
-  };
-}
+import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import type { SqliteDatabase } from './config';
+import { sqliteMessagesTableDDL } from './ddl';
+import { isSqliteUniqueViolation } from './errors';
 
 /**
  * SQLite through better-sqlite3: one connection, so transactions are
@@ -31,22 +23,7 @@ export function sqliteStoreDialect(
     name: 'sqlite',
     param: () => '?',
     textLength: (expression) => `length(${expression})`,
-    ddl: (quoted) => [
-      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
-  id TEXT PRIMARY KEY,
-  conversation_id TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
-  client_id TEXT,
-  role TEXT NOT NULL,
-  content TEXT NOT NULL,
-  status TEXT NOT NULL,
-  error TEXT,
-  created_at TEXT NOT NULL,
-  UNIQUE (conversation_id, sequence),
-  UNIQUE (conversation_id, client_id)
-)`,
-      /* sql */ `CREATE INDEX IF NOT EXISTS "${table}_status" ON ${quoted} (status)`,
-    ],
+    ddl: (quoted) => sqliteMessagesTableDDL(quoted, table),
     transaction: (work) =>
       serial(async () => {
         db.exec('BEGIN IMMEDIATE');

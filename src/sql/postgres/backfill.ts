@@ -1,7 +1,4 @@
-import { quoteTableName, type TableName } from '../dialect';
-import type { PostgresClient } from '../dialects/postgres';
-import { postgresCounterTableDDL } from '../dialects/postgres';
-import { backfillNames } from './shared';
+import { backfillNames, batchTransaction } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
@@ -9,7 +6,8 @@ import type {
   BatchStatements,
   Query,
   ScopeRange,
-} from './types';
+} from '../backfill/types';
+import type { PostgresClient } from './config';
 
 /**
  * Postgres backfill: `UPDATE … FROM` a `ROW_NUMBER() OVER (PARTITION BY
@@ -33,7 +31,6 @@ export function createPostgresBackfill(
   return {
     name: 'postgres',
     caseSensitiveColumns: true,
-    counterTableDDL: postgresCounterTableDDL(plan.counterTable),
     connect: () => connectPostgres(client),
     describe: {
       // to_regclass takes the quoted name, so it resolves exactly as our
@@ -166,45 +163,17 @@ async function connectPostgres(client: PostgresClient): Promise<BackfillSession>
     async run(query) {
       return (await exec(query)).rowCount ?? 0;
     },
-    async transaction(work) {
-      await exec({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED', values: [] });
-      try {
-        const result = await work();
-        await exec({ text: 'COMMIT', values: [] });
-        return result;
-      } catch (error) {
-        await connection.query({ text: 'ROLLBACK' }).catch(() => {});
-        throw error;
-      }
-    },
+    transaction: (work) =>
+      batchTransaction(
+        (text) => exec({ text, values: [] }),
+        ['BEGIN ISOLATION LEVEL READ COMMITTED'],
+        () => connection.query({ text: 'ROLLBACK' }),
+        work,
+      ),
     async release() {
       // A connection that failed mid-statement may be dead: pass the error so
       // the pool destroys it instead of lending it out again.
       if (isPool) (connection as unknown as { release(error?: unknown): void }).release(broken);
     },
   };
-}
-
-/** `ALTER TABLE … ADD COLUMN IF NOT EXISTS … bigint`: nullable, NULL meaning "not numbered yet". */
-export function postgresSequenceColumnDDL(table: TableName, column: string): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '"')} ADD COLUMN IF NOT EXISTS "${column}" bigint`;
-}
-
-/**
- * `UNIQUE (scope, sequence)`. With `concurrently`, a unique index built
- * without blocking writes (it cannot run inside a transaction); it is as good
- * a backstop, and its violations carry the index name as `constraint`.
- */
-export function postgresUniqueSequenceDDL(
-  table: TableName,
-  name: string,
-  scope: string,
-  sequence: string,
-  concurrently: boolean,
-): string {
-  const target = quoteTableName(table, '"');
-  const on = `${target} ("${scope}", "${sequence}")`;
-  return concurrently
-    ? /* sql */ `CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "${name}" ON ${on}`
-    : /* sql */ `ALTER TABLE ${target} ADD CONSTRAINT "${name}" UNIQUE ("${scope}", "${sequence}")`;
 }

@@ -1,19 +1,7 @@
-import { isPostgresUniqueViolation } from '../uniqueViolation';
-import type { MessageRow, StoreDialect } from './storeDialect';
-
-/** The subset of a node-postgres `Pool` the Postgres message store calls. */
-export interface PostgresPool {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-  connect(): Promise<PostgresPoolClient>;
-}
-
-/** A client checked out of the pool for a transaction. */
-export interface PostgresPoolClient {
-  query(config: { text: string; values?: unknown[] }): Promise<{ rows: unknown[] }>;
-  release(error?: Error | boolean): void;
-  on?(event: 'error', listener: (error: Error) => void): unknown;
-  off?(event: 'error', listener: (error: Error) => void): unknown;
-}
+import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import type { PostgresPool, PostgresPoolClient } from './config';
+import { postgresMessagesTableDDL } from './ddl';
+import { isPostgresUniqueViolation } from './errors';
 
 /** PostgreSQL through node-postgres: `$n` placeholders, a pooled client per transaction. */
 export function postgresStoreDialect(
@@ -24,22 +12,7 @@ export function postgresStoreDialect(
     name: 'postgres',
     param: (n) => `$${n}`,
     textLength: (expression) => `char_length(${expression}::text)`,
-    ddl: (quoted) => [
-      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
-  id text PRIMARY KEY,
-  conversation_id text NOT NULL,
-  sequence bigint NOT NULL,
-  client_id text,
-  role varchar(16) NOT NULL,
-  content text NOT NULL,
-  status varchar(16) NOT NULL,
-  error text,
-  created_at varchar(40) NOT NULL,
-  CONSTRAINT ${constraint}_sequence UNIQUE (conversation_id, sequence),
-  CONSTRAINT ${constraint}_client_id UNIQUE (conversation_id, client_id)
-)`,
-      /* sql */ `CREATE INDEX IF NOT EXISTS ${constraint}_unfinished ON ${quoted} (created_at) WHERE status IN ('pending', 'streaming')`,
-    ],
+    ddl: (quoted) => postgresMessagesTableDDL(quoted, constraint),
     async transaction(work) {
       const client = await pool.connect();
       let broken: Error | undefined;

@@ -1,14 +1,18 @@
-import { quoteTableName, type TableName } from '../dialect';
-import type { SqliteClient } from '../dialects/sqlite';
-import { sqliteCounterTableDDL } from '../dialects/sqlite';
-import { positionalSql } from './shared';
+import { type PositionalSyntax, positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
   BackfillSession,
   BatchStatements,
   Query,
-} from './types';
+} from '../backfill/types';
+import type { SqliteClient } from './config';
+
+const SQLITE: PositionalSyntax = {
+  quote: '"',
+  differs: (a, b) => `${a} IS NOT ${b}`,
+  counterKey: (scope) => `CAST(${scope} AS TEXT)`,
+};
 
 /**
  * SQLite 3.33+ backfill: `UPDATE … FROM` a `ROW_NUMBER()` CTE. Each batch
@@ -17,18 +21,13 @@ import type {
  * no counter rows need locking first.
  */
 export function createSqliteBackfill(db: SqliteClient, plan: BackfillPlan): BackfillDialect {
-  const counterKey = (scope: string) => `CAST(${scope} AS TEXT)`;
-  const sql = positionalSql(plan, '"', {
-    differs: (a, b) => `${a} IS NOT ${b}`,
-    counterKey,
-  });
-  const { q, table, counters } = sql;
+  const sql = positionalSql(plan, SQLITE);
+  const { q, table, counters, counterKey } = sql;
   const sequence = q(plan.sequenceColumn);
 
   return {
     name: 'sqlite',
     caseSensitiveColumns: false,
-    counterTableDDL: sqliteCounterTableDDL(plan.counterTable),
     connect: async () => connectSqlite(db),
     describe: {
       text: /* sql */ `SELECT COUNT(*) > 0 AS "exists", json_group_array(name) AS "columns"
@@ -101,21 +100,4 @@ function connectSqlite(db: SqliteClient): BackfillSession {
     },
     async release() {},
   };
-}
-
-/** `ALTER TABLE … ADD COLUMN … INTEGER`: nullable, NULL meaning "not numbered yet". */
-export function sqliteSequenceColumnDDL(table: TableName, column: string): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '"')} ADD COLUMN "${column}" INTEGER`;
-}
-
-/** SQLite cannot add a constraint to an existing table; a unique index is its equivalent. */
-export function sqliteUniqueSequenceDDL(
-  table: TableName,
-  name: string,
-  scope: string,
-  sequence: string,
-): string {
-  // The index name takes the table's schema; the table itself must not be qualified here.
-  const index = table.schema === undefined ? `"${name}"` : `"${table.schema}"."${name}"`;
-  return /* sql */ `CREATE UNIQUE INDEX IF NOT EXISTS ${index} ON "${table.table}" ("${scope}", "${sequence}")`;
 }

@@ -1,38 +1,8 @@
 import { MAX_SEQUENCE, overflowError } from '../../server/allocator';
 import { SequenceAllocatorError } from '../../server/errors';
-import {
-  backendError,
-  quoteTableName,
-  type SqlDialect,
-  type TableName,
-  toSequence,
-} from '../dialect';
-
-/** The subset of a better-sqlite3 prepared statement that the SQLite dialect calls. */
-export interface SqliteStatement {
-  get(...params: unknown[]): unknown;
-  run(...params: unknown[]): unknown;
-}
-
-/** The subset of a better-sqlite3 `Database` that the SQLite dialect calls. */
-export interface SqliteClient {
-  prepare(source: string): SqliteStatement;
-  exec(source: string): unknown;
-  pragma(source: string, options?: { simple?: boolean }): unknown;
-  readonly inTransaction: boolean;
-}
-
-/** Options for the SQLite dialect. */
-export interface SqliteDialectOptions {
-  /**
-   * How long a writer waits for another connection's lock, in milliseconds,
-   * set with `PRAGMA busy_timeout`. When omitted, the database's own setting
-   * is kept (better-sqlite3 defaults to 5000) unless it is 0, in which case
-   * 5000 is set, since 0 makes concurrent writers fail at once with SQLITE_BUSY.
-   * @default the database's setting, or 5000
-   */
-  busyTimeout?: number;
-}
+import { type AllocatorDialect, CREATE_COUNTER_TABLE, toSequence } from '../allocatorDialect';
+import type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './config';
+import { isSqliteNoSuchTable, SQLITE_ERRORS } from './errors';
 
 /**
  * SQLite (better-sqlite3): `INSERT … ON CONFLICT DO UPDATE … RETURNING`
@@ -42,13 +12,11 @@ export interface SqliteDialectOptions {
  * it with `BEGIN IMMEDIATE` or `db.transaction(fn).immediate()` for the same
  * reason). better-sqlite3 is synchronous; the results are still Promises.
  */
-export function createSqliteDialect(
+export function createSqliteAllocator(
   db: SqliteClient,
-  name: TableName,
+  table: string,
   options: SqliteDialectOptions = {},
-): SqlDialect<SqliteClient> {
-  const table = quoteTableName(name, '"');
-  const ddl = sqliteCounterTableDDL(name);
+): AllocatorDialect<SqliteClient> {
   const reserveSql = /* sql */ `INSERT INTO ${table} (scope, value) VALUES (?, ?)
 ON CONFLICT (scope) DO UPDATE SET value = value + excluded.value
 WHERE value <= ${MAX_SEQUENCE} - excluded.value
@@ -75,18 +43,6 @@ RETURNING value`;
     return found;
   };
 
-  const fail = (what: string, error: unknown) =>
-    backendError(
-      'sqlite',
-      what,
-      error,
-      /no such table/.test(String((error as Error)?.message))
-        ? 'create the counter table first: await allocator.ensureSchema() (or run allocator.ddl in a migration)'
-        : (error as { code?: unknown }).code === 'SQLITE_BUSY'
-          ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
-          : 'check the database file',
-    );
-
   const reserveSync = (scope: string, count: number, target: SqliteClient): number => {
     const s = statements(target);
     // No row: the WHERE refused to pass MAX_SEQUENCE, and nothing was written.
@@ -109,45 +65,24 @@ RETURNING value`;
 
   return {
     name: 'sqlite',
-    ddl,
     async reserve(scope, count, caller) {
-      try {
-        return reserveSync(scope, count, caller ?? db);
-      } catch (error) {
-        if (error instanceof SequenceAllocatorError) throw error;
-        throw fail(`allocating for scope ${JSON.stringify(scope)}`, error);
-      }
+      return reserveSync(scope, count, caller ?? db);
     },
     async current(scope, caller) {
-      try {
-        const row = statements(caller ?? db).current.get(scope);
-        return row === undefined ? 0 : toSequence('sqlite', rowValue(row));
-      } catch (error) {
-        if (error instanceof SequenceAllocatorError) throw error;
-        throw fail(`reading the counter for scope ${JSON.stringify(scope)}`, error);
-      }
+      const row = statements(caller ?? db).current.get(scope);
+      return row === undefined ? 0 : toSequence('sqlite', rowValue(row));
     },
-    async ensureSchema() {
-      try {
-        db.exec(ddl);
-      } catch (error) {
-        throw backendError(
-          'sqlite',
-          'creating the counter table',
-          error,
-          'check that the file is writable',
-        );
-      }
+    async createTable(ddl) {
+      db.exec(ddl);
     },
+    hint: (error) =>
+      isSqliteNoSuchTable(error)
+        ? CREATE_COUNTER_TABLE
+        : (error as { code?: unknown }).code === SQLITE_ERRORS.busy
+          ? 'another connection held the write lock past the busy timeout; raise busyTimeout or shorten write transactions'
+          : 'check the database file',
+    createTableHint: 'check that the file is writable',
   };
-}
-
-/** The `CREATE TABLE IF NOT EXISTS` statement for the sqlite counter table. */
-export function sqliteCounterTableDDL(name: TableName): string {
-  return /* sql */ `CREATE TABLE IF NOT EXISTS ${quoteTableName(name, '"')} (
-  scope TEXT NOT NULL PRIMARY KEY,
-  value INTEGER NOT NULL CHECK (value >= 0)
-) WITHOUT ROWID`;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,14 +1,20 @@
-import { quoteTableName, type TableName } from '../dialect';
-import type { MysqlClient } from '../dialects/mysql';
-import { mysqlCounterTableDDL } from '../dialects/mysql';
-import { positionalSql } from './shared';
+import { batchTransaction, type PositionalSyntax, positionalSql } from '../backfill/shared';
 import type {
   BackfillDialect,
   BackfillPlan,
   BackfillSession,
   BatchStatements,
   Query,
-} from './types';
+} from '../backfill/types';
+import type { MysqlClient } from './config';
+
+const MYSQL: PositionalSyntax = {
+  quote: '`',
+  differs: (a, b) => `NOT (${a} <=> ${b})`,
+  // The counter table's scope is VARBINARY, holding the UTF-8 bytes of the
+  // string the allocator is given.
+  counterKey: (scope) => `CAST(${scope} AS BINARY)`,
+};
 
 /**
  * MySQL 8 / MariaDB 10.2+ backfill: multi-table `UPDATE … JOIN` onto a
@@ -21,23 +27,15 @@ import type {
  * REPEATABLE READ, the reads would come from a snapshot taken before the
  * counter locks were granted (missing a live writer's message), and the
  * INSERT … SELECT statements would take gap locks that block live inserts.
- *
- * Counter keys are `CAST(scope AS BINARY)`: the counter table's scope is
- * VARBINARY, holding the UTF-8 bytes of the string the allocator is given.
  */
 export function createMysqlBackfill(client: MysqlClient, plan: BackfillPlan): BackfillDialect {
-  const counterKey = (scope: string) => `CAST(${scope} AS BINARY)`;
-  const sql = positionalSql(plan, '`', {
-    differs: (a, b) => `NOT (${a} <=> ${b})`,
-    counterKey,
-  });
-  const { q, table, counters, scope } = sql;
+  const sql = positionalSql(plan, MYSQL);
+  const { q, table, counters, scope, counterKey } = sql;
   const sequence = `m.${q(plan.sequenceColumn)}`;
 
   return {
     name: 'mysql',
     caseSensitiveColumns: false,
-    counterTableDDL: mysqlCounterTableDDL(plan.counterTable),
     connect: () => connectMysql(client),
     describe: {
       text: /* sql */ `SELECT COUNT(*) > 0 AS \`exists\`, JSON_ARRAYAGG(column_name) AS \`columns\`
@@ -125,19 +123,14 @@ async function connectMysql(client: MysqlClient): Promise<BackfillSession> {
     async run(query) {
       return Number(((await exec(query)) as { affectedRows?: number }).affectedRows ?? 0);
     },
-    async transaction(work) {
-      // Applies to the next transaction only; the session's level is untouched.
-      await exec({ text: 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED', values: [] });
-      await exec({ text: 'START TRANSACTION', values: [] });
-      try {
-        const result = await work();
-        await exec({ text: 'COMMIT', values: [] });
-        return result;
-      } catch (error) {
-        await connection.query('ROLLBACK').catch(() => {});
-        throw error;
-      }
-    },
+    transaction: (work) =>
+      batchTransaction(
+        (text) => exec({ text, values: [] }),
+        // SET TRANSACTION applies to the next transaction only; the session's level is untouched.
+        ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION'],
+        () => connection.query('ROLLBACK'),
+        work,
+      ),
     async release() {
       if (!isPool) return;
       const lent = connection as unknown as { release(): void; destroy?(): void };
@@ -145,19 +138,4 @@ async function connectMysql(client: MysqlClient): Promise<BackfillSession> {
       else lent.release();
     },
   };
-}
-
-/** `ALTER TABLE … ADD COLUMN … BIGINT NULL` (MySQL 8 has no ADD COLUMN IF NOT EXISTS). */
-export function mysqlSequenceColumnDDL(table: TableName, column: string): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD COLUMN \`${column}\` BIGINT NULL`;
-}
-
-/** `UNIQUE (scope, sequence)`: InnoDB builds it online, with writes still allowed. */
-export function mysqlUniqueSequenceDDL(
-  table: TableName,
-  name: string,
-  scope: string,
-  sequence: string,
-): string {
-  return /* sql */ `ALTER TABLE ${quoteTableName(table, '`')} ADD CONSTRAINT \`${name}\` UNIQUE (\`${scope}\`, \`${sequence}\`)`;
 }

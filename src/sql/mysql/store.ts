@@ -1,18 +1,7 @@
-import { isMysqlUniqueViolation } from '../uniqueViolation';
-import type { MessageRow, StoreDialect } from './storeDialect';
-
-/** The subset of a `mysql2/promise` Pool the MySQL message store calls. */
-export interface MysqlPool {
-  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-  getConnection(): Promise<MysqlPoolConnection>;
-}
-
-/** A connection checked out of the pool for a transaction. */
-export interface MysqlPoolConnection {
-  query(sql: string, values?: unknown[]): Promise<[unknown, unknown]>;
-  release(): void;
-  destroy?(): void;
-}
+import type { MessageRow, StoreDialect } from '../store/storeDialect';
+import type { MysqlPool, MysqlPoolConnection } from './config';
+import { mysqlMessagesTableDDL } from './ddl';
+import { isMysqlUniqueViolation } from './errors';
 
 /** MySQL and MariaDB through mysql2: `?` placeholders, a pooled connection per transaction. */
 export function mysqlStoreDialect(pool: MysqlPool, key: string): StoreDialect<MysqlPoolConnection> {
@@ -20,22 +9,7 @@ export function mysqlStoreDialect(pool: MysqlPool, key: string): StoreDialect<My
     name: 'mysql',
     param: () => '?',
     textLength: (expression) => `CHAR_LENGTH(${expression})`,
-    ddl: (quoted) => [
-      /* sql */ `CREATE TABLE IF NOT EXISTS ${quoted} (
-  id VARCHAR(64) NOT NULL PRIMARY KEY,
-  conversation_id VARCHAR(255) NOT NULL,
-  sequence BIGINT NOT NULL,
-  client_id VARCHAR(255) NULL,
-  role VARCHAR(16) NOT NULL,
-  content MEDIUMTEXT NOT NULL,
-  status VARCHAR(16) NOT NULL,
-  error TEXT NULL,
-  created_at VARCHAR(40) NOT NULL,
-  UNIQUE KEY ${key}_sequence (conversation_id, sequence),
-  UNIQUE KEY ${key}_client_id (conversation_id, client_id),
-  KEY ${key}_status (status)
-) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    ],
+    ddl: (quoted) => mysqlMessagesTableDDL(quoted, key),
     async transaction(work) {
       const connection = await pool.getConnection();
       let broken = false;
