@@ -41,7 +41,7 @@ export function supersedes(incoming: MessageStatus, current: MessageStatus): boo
 }
 
 /** The reply has ended: `failed` or `complete`. */
-export function isFinal(status: MessageStatus): boolean {
+export function isFinal(status: MessageStatus): status is 'failed' | 'complete' {
   return RANK[status] >= FINAL_STAGE;
 }
 
