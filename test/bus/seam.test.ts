@@ -187,17 +187,41 @@ describe('Seam messages and deltas: each part of the content once', () => {
     expect(seam.openReplies()).toEqual([{ sequence: 1, status: 'streaming', length: 5 }]);
   });
 
+  it('does not count a delta sent ahead until the content reaches it', () => {
+    const seam = new Seam(0);
+    seam.admit(message(1, 'streaming', 'a'));
+    expect(seam.admit(delta('m1', 5, 'f'))).toBeDefined();
+    expect(seam.admit(delta('m1', 1, 'b'))).toEqual(delta('m1', 1, 'b'));
+    // 'f' at 5 is still ahead of 'ab': 'cde' is new to the client.
+    expect(seam.admit(delta('m1', 2, 'cde'))).toEqual(delta('m1', 2, 'cde'));
+    expect(seam.openReplies()).toEqual([{ sequence: 1, status: 'streaming', length: 6 }]);
+  });
+
+  it('never moves a message back a stage when a longer snapshot lags in status', () => {
+    const seam = new Seam(0);
+    seam.admit(message(1, 'streaming', 'ab'));
+    seam.admit(status('m1', 'complete'));
+    expect(seam.admit(message(1, 'streaming', 'abcd'))).toBeDefined();
+    expect(seam.watermark).toBe(1);
+    expect(seam.admit(status('m1', 'complete'))).toBeUndefined();
+  });
+
   it('drops every event of a message the client holds final (at or below settled)', () => {
     const seam = new Seam(3, 3);
+    expect(seam.admit(message(3, 'complete', 'x'))).toBeUndefined();
     expect(seam.admit(message(2, 'complete', 'x'))).toBeUndefined();
     expect(seam.admit(delta('m2', 1, 'y'))).toBeUndefined();
     expect(seam.admit(status('m2', 'failed'))).toBeUndefined();
+    expect(seam.admit(message(4, 'complete', 'y'))).toBeDefined();
   });
 
   it('does not send back a stored snapshot that lags the reply a resumed client holds', () => {
     const seam = new Seam(1, 0, [{ sequence: 2, status: 'streaming', length: 5 }]);
     expect(seam.admit(message(2, 'streaming', 'Hel'))).toBeUndefined();
+    // The held reply, now known by its id, still goes out in the cursor.
+    expect(seam.openReplies()).toEqual([{ sequence: 2, status: 'streaming', length: 5 }]);
     expect(seam.admit(delta('m2', 3, 'lo!'))).toEqual(delta('m2', 5, '!'));
+    expect(seam.openReplies()).toEqual([{ sequence: 2, status: 'streaming', length: 6 }]);
   });
 });
 
@@ -214,6 +238,16 @@ describe('Seam.openReplies: what the cursor carries of open replies', () => {
     expect(replies.map((reply) => reply.sequence)).toEqual(
       [...replies.map((reply) => reply.sequence)].sort((a, b) => a - b),
     );
+  });
+
+  it('says pending for a reply sent pending, streaming once sent streaming', () => {
+    const seam = new Seam(0);
+    seam.admit(message(1, 'pending', 'a'));
+    seam.admit(message(3, 'streaming', ''));
+    expect(seam.openReplies()).toEqual([
+      { sequence: 1, status: 'pending', length: 1 },
+      { sequence: 3, status: 'streaming', length: 0 },
+    ]);
   });
 
   it('drops a reply once it is final', () => {
