@@ -23,6 +23,7 @@ export class Change implements GapState, WaitingState {
   sendCount: number;
   lastSequence: number;
   gaps: readonly SequenceGap[];
+  readonly start: number;
   /** Keys whose position may have changed, with their value at their current position (undefined if new). */
   private readonly moved = new Map<string, TimelineMessage | undefined>();
   private readonly removed = new Map<string, TimelineMessage>();
@@ -35,10 +36,7 @@ export class Change implements GapState, WaitingState {
     this.sendCount = base.sendCount;
     this.lastSequence = base.lastSequence;
     this.gaps = base.gaps;
-  }
-
-  get start(): number {
-    return this.base.start;
+    this.start = base.start;
   }
 
   /** Stores `next` under `key`; `previous` is its value before this change (undefined if new). */
@@ -121,13 +119,7 @@ export class Change implements GapState, WaitingState {
     const [order, size] =
       this.moved.size === 0 && this.removed.size === 0
         ? [base.order, base.size]
-        : reorder({
-            order: base.order,
-            size: base.size,
-            entries: this.entries,
-            moved: this.moved,
-            removed: this.removed,
-          });
+        : reorder(base.order, base.size, this.entries, this.moved, this.removed);
     if (this.rebuildGaps) recomputeGaps(this, this.entries.values());
     if (
       order === base.order &&

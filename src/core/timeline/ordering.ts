@@ -15,27 +15,31 @@ import type { PersistentMap } from './PersistentMap';
 /** Small batches are spliced in by binary search; larger ones are sorted and merged in one pass. */
 const SPLICE_LIMIT = 16;
 
-/** What one change did to the keys' positions (see Change.ts). */
-export interface Moves {
-  /** The order before the change. */
-  readonly order: KeyChunks;
-  readonly size: number;
-  /** The messages after the change. */
-  readonly entries: PersistentMap<TimelineMessage>;
-  /** Keys whose position may have changed, with their value at their current position (undefined if new). */
-  readonly moved: ReadonlyMap<string, TimelineMessage | undefined>;
-  /** Keys removed, with their value at their current position. */
-  readonly removed: ReadonlyMap<string, TimelineMessage>;
-}
-
-/** The display order after the moves, and its size. */
-export function reorder(moves: Moves): [KeyChunks, number] {
-  const count = moves.moved.size + moves.removed.size;
-  return count <= SPLICE_LIMIT ? splice(moves) : mergeSorted(moves);
+/**
+ * The display order after one change (see Change.ts), and its size: `order`
+ * and `size` before it, `entries` after it, the keys `moved` (with their
+ * value at their current position, undefined if new) and `removed`.
+ */
+export function reorder(
+  order: KeyChunks,
+  size: number,
+  entries: PersistentMap<TimelineMessage>,
+  moved: ReadonlyMap<string, TimelineMessage | undefined>,
+  removed: ReadonlyMap<string, TimelineMessage>,
+): [KeyChunks, number] {
+  return moved.size + removed.size <= SPLICE_LIMIT
+    ? splice(order, size, entries, moved, removed)
+    : mergeSorted(order, entries, moved, removed);
 }
 
 /** Moves each changed key by binary search: O(log n) comparisons, one chunk copied per move. */
-function splice({ order, size, entries, moved, removed }: Moves): [KeyChunks, number] {
+function splice(
+  order: KeyChunks,
+  size: number,
+  entries: PersistentMap<TimelineMessage>,
+  moved: ReadonlyMap<string, TimelineMessage | undefined>,
+  removed: ReadonlyMap<string, TimelineMessage>,
+): [KeyChunks, number] {
   // Keys not yet moved are positioned by their old values while we search.
   const positionedAs = new Map<string, TimelineMessage | undefined>([...moved, ...removed]);
   const positionOf = (key: string) =>
@@ -66,7 +70,12 @@ function splice({ order, size, entries, moved, removed }: Moves): [KeyChunks, nu
 }
 
 /** Many changes (a history page): sort the changed keys, then merge them with the rest in one pass. */
-function mergeSorted({ order, entries, moved, removed }: Moves): [KeyChunks, number] {
+function mergeSorted(
+  order: KeyChunks,
+  entries: PersistentMap<TimelineMessage>,
+  moved: ReadonlyMap<string, TimelineMessage | undefined>,
+  removed: ReadonlyMap<string, TimelineMessage>,
+): [KeyChunks, number] {
   const changed = new Set([...moved.keys(), ...removed.keys()]);
   const positionOf = (key: string) => entries.get(key)!;
   const stay = flattenKeys(order).filter((key) => !changed.has(key));
