@@ -20,26 +20,22 @@ const SPLICE_LIMIT = 16;
  * and `size` before it, `entries` after it, the keys `moved` (with their
  * value at their current position, undefined if new) and `removed`.
  */
-export function reorder(
+type Reorder = (
   order: KeyChunks,
   size: number,
   entries: PersistentMap<TimelineMessage>,
   moved: ReadonlyMap<string, TimelineMessage | undefined>,
   removed: ReadonlyMap<string, TimelineMessage>,
-): [KeyChunks, number] {
-  return moved.size + removed.size <= SPLICE_LIMIT
+) => [KeyChunks, number];
+
+/** {@link Reorder}: small batches spliced in, larger ones merged. */
+export const reorder: Reorder = (order, size, entries, moved, removed) =>
+  moved.size + removed.size <= SPLICE_LIMIT
     ? splice(order, size, entries, moved, removed)
-    : mergeSorted(order, entries, moved, removed);
-}
+    : mergeSorted(order, size, entries, moved, removed);
 
 /** Moves each changed key by binary search: O(log n) comparisons, one chunk copied per move. */
-function splice(
-  order: KeyChunks,
-  size: number,
-  entries: PersistentMap<TimelineMessage>,
-  moved: ReadonlyMap<string, TimelineMessage | undefined>,
-  removed: ReadonlyMap<string, TimelineMessage>,
-): [KeyChunks, number] {
+const splice: Reorder = (order, size, entries, moved, removed) => {
   // Keys not yet moved are positioned by their old values while we search.
   const positionedAs = new Map<string, TimelineMessage | undefined>([...moved, ...removed]);
   const positionOf = (key: string) =>
@@ -67,15 +63,10 @@ function splice(
     }
   }
   return [order, size];
-}
+};
 
 /** Many changes (a history page): sort the changed keys, then merge them with the rest in one pass. */
-function mergeSorted(
-  order: KeyChunks,
-  entries: PersistentMap<TimelineMessage>,
-  moved: ReadonlyMap<string, TimelineMessage | undefined>,
-  removed: ReadonlyMap<string, TimelineMessage>,
-): [KeyChunks, number] {
+const mergeSorted: Reorder = (order, _size, entries, moved, removed) => {
   const changed = new Set([...moved.keys(), ...removed.keys()]);
   const positionOf = (key: string) => entries.get(key)!;
   const stay = flattenKeys(order).filter((key) => !changed.has(key));
@@ -96,7 +87,7 @@ function mergeSorted(
     }
   }
   return [chunkKeys(next), next.length];
-}
+};
 
 /** Whether the message keeps its place: every field `compareMessages` reads is the same. */
 export function sameSortFields(a: TimelineMessage, b: TimelineMessage): boolean {
