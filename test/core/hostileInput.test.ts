@@ -5,7 +5,7 @@
  * wait in a bounded list instead of piling up.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_WAITING_DELTAS } from '../../src/core/waitingDeltas';
+import { MAX_WAITING_DELTAS } from '../../src/core/timeline/waitingDeltas';
 import {
   applyStreamEvent,
   createTimeline,

@@ -1,17 +1,32 @@
 /**
  * The core (`seqline`) is pure: it may import zod and nothing else — no
  * react, no @tanstack/react-query, no node: modules, no drivers. This walks
- * the real import graph from the entry point, so a new import anywhere in
+ * the real import graph from the entry point and from every file in src/core
+ * (folders included, e.g. core/timeline/), so a new import anywhere in
  * src/core fails here.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it, vi } from 'vitest';
 
 const ENTRY = resolve(__dirname, '../../src/index.ts');
+const CORE = resolve(__dirname, '../../src/core');
 
-function externalImports(entry: string): { files: string[]; packages: Set<string> } {
+/** The file an import names: `x.ts`, or a folder's `x/index.ts`. */
+function resolveImport(base: string): string {
+  if (base.endsWith('.ts')) return base;
+  return existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts');
+}
+
+/** Every .ts file under src/core, in folders too. */
+function coreFiles(): string[] {
+  return readdirSync(CORE, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(CORE, file));
+}
+
+function externalImports(...entries: string[]): { files: string[]; packages: Set<string> } {
   const seen = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string) => {
@@ -21,21 +36,28 @@ function externalImports(entry: string): { files: string[]; packages: Set<string
     for (const { fileName } of info.importedFiles) {
       if (fileName.startsWith('.')) {
         const base = resolve(dirname(file), fileName);
-        visit(base.endsWith('.ts') ? base : `${base}.ts`);
+        visit(resolveImport(base));
       } else {
         packages.add(fileName);
       }
     }
   };
-  visit(entry);
+  for (const entry of entries) visit(entry);
   return { files: [...seen], packages };
 }
 
 describe('the core is framework-free and does no I/O', () => {
   it('imports only zod/mini, transitively', () => {
-    const { files, packages } = externalImports(ENTRY);
+    const { files, packages } = externalImports(ENTRY, ...coreFiles());
     expect(files.length).toBeGreaterThan(5); // the walk really followed the graph
     expect([...packages]).toEqual(['zod/mini']);
+  });
+
+  it('reaches into core/timeline/ and never leaves src/core', () => {
+    const { files } = externalImports(ENTRY);
+    expect(files).toContain(join(CORE, 'timeline', 'Change.ts'));
+    expect(files).toContain(join(CORE, 'status.ts'));
+    expect(files.filter((file) => file !== ENTRY && !file.startsWith(`${CORE}/`))).toEqual([]);
   });
 
   it('loads and works with node I/O modules made unloadable', async () => {

@@ -2,10 +2,10 @@ import type {
   DeltaEvent,
   Message,
   MessageEvent,
-  MessageStatus,
   StatusEvent,
   StreamEvent,
 } from '../../core/schemas';
+import { FINAL_STAGE, isFinal, statusStage } from '../../core/status';
 import { MAX_OPEN_REPLIES, type OpenReply } from './streamCursor';
 
 /**
@@ -14,13 +14,15 @@ import { MAX_OPEN_REPLIES, type OpenReply } from './streamCursor';
  * after a bus resync, are forwarded once:
  *
  * - a `message` is forwarded when it is new, longer than what was sent, or
- *   further along (pending < streaming < complete/failed); further along
+ *   further along (pending < streaming < final: `statusStage` in
+ *   core/status.ts, where complete and failed are one stage); further along
  *   but shorter, only its end goes, as a `status` (a snapshot never takes
  *   text back);
  * - a `delta` is cut to the part past the content already sent, and
  *   dropped when nothing is left; a delta beyond the sent content (its
  *   start was sent on an earlier connection) is forwarded once per offset;
- * - a `status` is forwarded once, unless the message is already final.
+ * - a `status` is forwarded once, unless the message is already final
+ *   (complete or failed: after a `failed`, a `complete` is not sent).
  *
  * It also tracks the watermark for the cursor: the highest sequence up to
  * which every message it saw is final, and how far the client holds each
@@ -89,10 +91,10 @@ export class Seam {
   openReplies(): OpenReply[] {
     const replies = new Map(this.held);
     for (const [sequence, known] of this.openKnown) {
-      if (known.length === 0 && known.rank === 0) continue; // holds nothing a snapshot could take back
+      if (known.length === 0 && known.stage === 0) continue; // holds nothing a snapshot could take back
       replies.set(sequence, {
         sequence,
-        status: known.rank === 0 ? 'pending' : 'streaming',
+        status: known.stage === 0 ? 'pending' : 'streaming',
         length: known.length,
       });
     }
@@ -105,21 +107,21 @@ export class Seam {
       // The client holds it, final: so are its deltas and status.
       this.known.set(message.id, {
         length: Number.POSITIVE_INFINITY,
-        rank: FINAL,
+        stage: FINAL_STAGE,
         sequence: message.sequence,
         ahead: new Map(),
       });
       return undefined;
     }
     const known = this.known.get(message.id) ?? this.adopt(message);
-    const rank = STATUS_RANK[message.status];
-    if (known && message.content.length <= known.length && rank <= known.rank) return undefined;
+    const stage = statusStage(message.status);
+    if (known && message.content.length <= known.length && stage <= known.stage) return undefined;
     if (known && message.content.length < known.length) {
       // Further along but shorter than what the client has (a reply finished from a store that lagged,
       // e.g. by finishAbandonedReplies): the status goes out, the snapshot would take text back.
-      known.rank = rank;
+      known.stage = stage;
       this.track(known);
-      if (message.status !== 'complete' && message.status !== 'failed') return undefined;
+      if (!isFinal(message.status)) return undefined;
       return {
         type: 'status',
         messageId: message.id,
@@ -127,9 +129,9 @@ export class Seam {
         ...(message.error === undefined ? {} : { error: message.error }),
       };
     }
-    const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
+    const next: Known = known ?? { length: 0, stage: 0, sequence: null, ahead: new Map() };
     next.length = Math.max(next.length, message.content.length);
-    next.rank = Math.max(next.rank, rank);
+    next.stage = Math.max(next.stage, stage);
     if (message.sequence !== null) next.sequence = message.sequence;
     this.known.set(message.id, next);
     this.settle(next);
@@ -140,7 +142,7 @@ export class Seam {
   private delta(delta: DeltaEvent): DeltaEvent | undefined {
     let known = this.known.get(delta.messageId);
     if (!known) {
-      known = { length: 0, rank: 0, sequence: null, ahead: new Map() };
+      known = { length: 0, stage: 0, sequence: null, ahead: new Map() };
       this.known.set(delta.messageId, known);
     }
     const end = delta.offset + delta.text.length;
@@ -161,9 +163,9 @@ export class Seam {
 
   private status(status: StatusEvent): boolean {
     const known = this.known.get(status.messageId);
-    if (known && known.rank >= FINAL) return false;
-    const next: Known = known ?? { length: 0, rank: 0, sequence: null, ahead: new Map() };
-    next.rank = STATUS_RANK[status.status];
+    if (known && known.stage >= FINAL_STAGE) return false;
+    const next: Known = known ?? { length: 0, stage: 0, sequence: null, ahead: new Map() };
+    next.stage = statusStage(status.status);
     this.known.set(status.messageId, next);
     this.track(next);
     return true;
@@ -176,7 +178,7 @@ export class Seam {
     this.held.delete(held.sequence);
     const known: Known = {
       length: held.length,
-      rank: STATUS_RANK[held.status],
+      stage: statusStage(held.status),
       sequence: held.sequence,
       ahead: new Map(),
     };
@@ -201,7 +203,7 @@ export class Seam {
   private track(known: Known): void {
     if (known.sequence === null) return;
     if (known.sequence > this.maxSequence) this.maxSequence = known.sequence;
-    if (known.rank >= FINAL) {
+    if (known.stage >= FINAL_STAGE) {
       this.open.delete(known.sequence);
       this.openKnown.delete(known.sequence);
     } else {
@@ -216,16 +218,9 @@ export class Seam {
 interface Known {
   /** Characters of content sent, from 0 without a hole. */
   length: number;
-  rank: number;
+  /** How far the client has the message (statusStage: both final statuses are one stage). */
+  stage: number;
   sequence: number | null;
   /** offset → end of deltas sent beyond `length`. */
   ahead: Map<number, number>;
 }
-
-const FINAL = 2;
-const STATUS_RANK: Record<MessageStatus, number> = {
-  pending: 0,
-  streaming: 1,
-  failed: FINAL,
-  complete: FINAL,
-};

@@ -1,4 +1,4 @@
-import type { DeltaEvent } from './schemas';
+import type { DeltaEvent } from '../schemas';
 
 /**
  * Most deltas a timeline holds for one message while they wait (ahead of

@@ -1,4 +1,4 @@
-import { fnv1a } from './hash';
+import { fnv1a } from '../hash';
 
 /**
  * An immutable string-keyed map with structural sharing: a trie of three
