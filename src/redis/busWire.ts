@@ -23,6 +23,7 @@ export function commandRunner(client: RedisBusClient, name: string): Runner {
     return (args) => (client as NodeRedisBusClient).sendCommand(args);
   }
   throw new MessageBusError(
+    'invalid_option',
     `[seqline] [bus] [redis] ${name} must be an ioredis Redis or a node-redis (v4+) client from createClient: it has neither call() nor sendCommand()`,
   );
 }
@@ -31,6 +32,7 @@ export function duplicate(client: RedisBusClient): RedisBusClient {
   const dup = (client as { duplicate?: () => RedisBusClient } | null)?.duplicate;
   if (typeof dup !== 'function') {
     throw new MessageBusError(
+      'invalid_option',
       '[seqline] [bus] [redis] the client has no duplicate(): pass subscriber, a second connected client for the blocking XREAD',
     );
   }
@@ -96,7 +98,9 @@ export function parseXread(
 
 export function wrap(what: string, error: unknown): MessageBusError {
   const message = error instanceof Error ? error.message : String(error);
-  return new MessageBusError(`[seqline] [bus] [redis] ${what}: ${message}`, { cause: error });
+  return new MessageBusError('driver_failed', `[seqline] [bus] [redis] ${what}: ${message}`, {
+    cause: error,
+  });
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -134,6 +134,7 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] [redis] prefix must be a string without "{" or "}" (they would take over the hash tag), got ${JSON.stringify(prefix)}`,
     );
   }
@@ -144,6 +145,7 @@ export function createRedisBus(options: RedisBusOptions): MessageBus {
   ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new MessageBusError(
+        'invalid_option',
         `[seqline] [bus] [redis] ${name} must be a positive integer, got ${String(value)}`,
       );
     }

@@ -112,16 +112,19 @@ export function createPostgresBus(options: PostgresBusOptions): PostgresBus {
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] [postgres] channel must be lowercase letters, digits and underscores (at most 63), got ${JSON.stringify(channel)}`,
     );
   }
   if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] [postgres] maxLength must be a positive integer, got ${String(maxLength)}`,
     );
   }
   if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
     throw new MessageBusError(
+      'invalid_option',
       '[seqline] [bus] [postgres] pool must be a pg.Pool (query() and connect())',
     );
   }
@@ -160,9 +163,13 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
       (error as { code?: unknown }).code === '42P01'
         ? 'create the tables first: await bus.ensureSchema() (or run bus.ddl in a migration)'
         : 'check the connection';
-    return new MessageBusError(`[seqline] [bus] [postgres] ${what} failed: ${reason}; ${hint}`, {
-      cause: error,
-    });
+    return new MessageBusError(
+      'driver_failed',
+      `[seqline] [bus] [postgres] ${what} failed: ${reason}; ${hint}`,
+      {
+        cause: error,
+      },
+    );
   };
 
   const read = async (conversationId: string, after: number): Promise<BusEntry[]> => {
@@ -362,6 +369,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
     async prune(olderThanSeconds = 86_400) {
       if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
         throw new MessageBusError(
+          'invalid_option',
           `[seqline] [bus] [postgres] prune() takes seconds (0 or more), got ${String(olderThanSeconds)}`,
         );
       }
@@ -451,6 +459,7 @@ function tableName(table: string): TableName {
     return name;
   } catch (error) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] [postgres] invalid table ${JSON.stringify(String(table).slice(0, 100))}: use letters, digits and underscores, at most 48 (schema.table allowed)`,
       { cause: error instanceof SequenceAllocatorError ? error : undefined },
     );
