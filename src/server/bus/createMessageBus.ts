@@ -118,6 +118,8 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
       }
     };
     const failed = (error: unknown) => {
+      // Closed or left meanwhile: nobody to tell.
+      if (closed || !sub.active) return handover();
       onError(wrap(driver.name, `replaying ${JSON.stringify(id)}; the subscriber resyncs`, error));
       sub.sink.resync?.();
       handover();
