@@ -11,14 +11,6 @@ export type {
 } from './backfillSequences';
 export { backfillSequences } from './backfillSequences';
 export type {
-  PostgresBus,
-  PostgresBusOptions,
-  PostgresBusPool,
-  PostgresListenClient,
-  PostgresNotification,
-} from './createPostgresBus';
-export { busTableDDL, createPostgresBus } from './createPostgresBus';
-export type {
   MysqlAllocatorOptions,
   PostgresAllocatorOptions,
   SqlAllocateOptions,
@@ -33,6 +25,14 @@ export { DEFAULT_TABLE } from './dialect';
 export type { MysqlClient, MysqlDialectOptions } from './dialects/mysql';
 export type { PostgresClient, PostgresDialectOptions } from './dialects/postgres';
 export type { SqliteClient, SqliteDialectOptions, SqliteStatement } from './dialects/sqlite';
+export type {
+  PostgresBus,
+  PostgresBusOptions,
+  PostgresBusPool,
+  PostgresListenClient,
+  PostgresNotification,
+} from './postgres/bus';
+export { busTableDDL, createPostgresBus } from './postgres/bus';
 export type { SequenceColumnDDLOptions, UniqueSequenceDDLOptions } from './sequenceSchemaDDL';
 export { sequenceColumnDDL, uniqueSequenceDDL } from './sequenceSchemaDDL';
 export type {

@@ -1,15 +1,11 @@
-import { fnv1aHex } from '../core/hash';
-import { parseStreamEvent } from '../core/schemas';
-import {
-  assertConversationId,
-  type BusEntry,
-  type BusSink,
-  checkPublish,
-  type MessageBus,
-  MessageBusError,
-} from '../server/bus/messageBus';
-import { SequenceAllocatorError } from '../server/errors';
-import { parseTableName, quoteTableName, type TableName } from './dialect';
+import { fnv1aHex } from '../../core/hash';
+import { parseStreamEvent } from '../../core/schemas';
+import type { BusDriver, DriverListener } from '../../server/bus/busDriver';
+import { createMessageBus } from '../../server/bus/createMessageBus';
+import { integerCursors } from '../../server/bus/cursor';
+import { type BusEntry, type MessageBus, MessageBusError } from '../../server/bus/messageBus';
+import { SequenceAllocatorError } from '../../server/errors';
+import { parseTableName, quoteTableName, type TableName } from '../dialect';
 
 /** A notification as node-postgres emits it. */
 export interface PostgresNotification {
@@ -105,11 +101,24 @@ export interface PostgresBus extends MessageBus {
  * await bus.publish('c1', { type: 'delta', messageId: 'm2', offset: 0, text: 'Hi' }); // '1'
  */
 export function createPostgresBus(options: PostgresBusOptions): PostgresBus {
+  const { driver, ddl, ensureSchema, prune } = createPostgresDriver(options);
+  const bus = createMessageBus({ driver, onError: options.onError });
+  return {
+    publish: bus.publish,
+    subscribe: bus.subscribe,
+    close: bus.close,
+    ddl,
+    ensureSchema,
+    prune,
+  };
+}
+
+/** The Postgres {@link BusDriver} behind {@link createPostgresBus}, with its schema and pruning. */
+export function createPostgresDriver(options: PostgresBusOptions) {
   const { pool } = options;
   const name = tableName(options.table ?? 'seqline_bus_events');
   const channel = options.channel ?? 'seqline_bus';
   const maxLength = options.maxLength ?? 1000;
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) {
     throw new MessageBusError(
       'invalid_option',
@@ -143,7 +152,7 @@ export function createPostgresBus(options: PostgresBusOptions): PostgresBus {
 )
 SELECT position, pg_notify($3, position::text || ' ' || $1) FROM added`;
   const readSql = /* sql */ `SELECT position, event FROM ${events}
-WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
+WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   const headSql = /* sql */ `SELECT position FROM ${heads} WHERE conversation_id = $1`;
   const trimSql = /* sql */ `DELETE FROM ${events} WHERE conversation_id = $1 AND position <= $2`;
   // Named prepared statements: each connection parses and plans the publish CTE once, not per event.
@@ -152,10 +161,11 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
   const readName = named(readSql);
   const pruneSql = /* sql */ `DELETE FROM ${events} WHERE created_at < now() - make_interval(secs => $1)`;
 
-  const conversations = new Map<string, Conversation>();
   let closed = false;
-  let listener: PostgresListenClient | undefined;
+  let listener: DriverListener | undefined;
+  let client: PostgresListenClient | undefined;
   let listening: Promise<void> | undefined;
+  const report = (error: unknown) => listener?.error(error);
 
   const fail = (what: string, error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
@@ -166,143 +176,42 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
     return new MessageBusError(
       'driver_failed',
       `[seqline] [bus] [postgres] ${what} failed: ${reason}; ${hint}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
-  };
-
-  const read = async (conversationId: string, after: number): Promise<BusEntry[]> => {
-    const { rows } = await pool.query({
-      name: readName,
-      text: readSql,
-      values: [conversationId, after],
-    });
-    const entries: BusEntry[] = [];
-    for (const row of rows as { position: unknown; event: unknown }[]) {
-      try {
-        entries.push({ cursor: String(row.position), event: parseStreamEvent(row.event) });
-      } catch (error) {
-        onError(
-          fail(
-            `reading position ${String(row.position)} of ${JSON.stringify(conversationId)} (not a stream event)`,
-            error,
-          ),
-        );
-      }
-    }
-    return entries;
-  };
-
-  const deliver = (sub: Subscriber, entry: BusEntry) => {
-    const position = Number(entry.cursor);
-    if (!sub.active || position <= sub.position) return;
-    sub.position = position;
-    sub.sink.event(entry);
-  };
-
-  /** Reads this conversation's new rows once for all its subscribers; one pump at a time per conversation. */
-  const pump = async (conversationId: string, conversation: Conversation): Promise<void> => {
-    if (conversation.position === undefined) return;
-    if (conversation.pumping) {
-      conversation.again = true;
-      return;
-    }
-    conversation.pumping = true;
-    try {
-      do {
-        conversation.again = false;
-        for (;;) {
-          const entries = await read(conversationId, conversation.position);
-          for (const entry of entries) {
-            conversation.position = Number(entry.cursor);
-            for (const sub of [...conversation.subs]) {
-              if (sub.buffer) sub.buffer.push(entry);
-              else deliver(sub, entry);
-            }
-          }
-          if (entries.length < PAGE) break;
-        }
-      } while (conversation.again && !closed);
-    } catch (error) {
-      onError(fail(`reading new events of ${JSON.stringify(conversationId)}`, error));
-      for (const sub of conversation.subs) sub.sink.resync?.();
-    } finally {
-      conversation.pumping = false;
-    }
-  };
-
-  /** Replays a joining subscriber from its cursor, then hands it to the shared pump. */
-  const join = async (conversationId: string, conversation: Conversation, sub: Subscriber) => {
-    // Left before its replay began (a client that connected and went): no query, nothing held.
-    if (!sub.active) return;
-    try {
-      if (sub.position > 0) {
-        // A cursor past the conversation's head is forged, or from before the events were pruned away: start over.
-        const { rows } = await pool.query({ text: headSql, values: [conversationId] });
-        const head = Number((rows[0] as { position?: unknown } | undefined)?.position ?? 0);
-        if (sub.position > head) sub.position = 0;
-      }
-      for (;;) {
-        const entries = await read(conversationId, sub.position);
-        for (const entry of entries) deliver(sub, entry);
-        if (entries.length < PAGE || !sub.active) break;
-      }
-    } catch (error) {
-      onError(fail(`replaying ${JSON.stringify(conversationId)}`, error));
-      sub.sink.resync?.();
-    }
-    const buffered = sub.buffer ?? [];
-    sub.buffer = undefined;
-    for (const entry of buffered) deliver(sub, entry);
-    if (conversation.position === undefined) {
-      // Rows committed after the replay's last read have higher positions: the pump finds them from here.
-      conversation.position = sub.position;
-      await pump(conversationId, conversation);
-    }
   };
 
   const onNotification = (message: PostgresNotification) => {
     if (message.channel !== channel || !message.payload) return;
-    const space = message.payload.indexOf(' ');
-    const conversationId = message.payload.slice(space + 1);
-    const conversation = conversations.get(conversationId);
-    if (!conversation) return;
-    const position = Number(message.payload.slice(0, space));
-    if (conversation.position !== undefined && position <= conversation.position) return;
-    void pump(conversationId, conversation);
+    // `<position> <conversationId>`: the fan-out reads the rows, once per conversation.
+    listener?.news(message.payload.slice(message.payload.indexOf(' ') + 1));
   };
 
+  /** Checks out the LISTEN connection; again (with backoff) after it breaks, then tells the fan-out. */
   const listen = async (attempt = 0): Promise<void> => {
     if (closed) return;
-    let client: PostgresListenClient | undefined;
+    let next: PostgresListenClient | undefined;
     try {
-      client = await pool.connect();
-      client.on('notification', onNotification);
+      next = await pool.connect();
+      next.on('notification', onNotification);
       const broken = (error?: unknown) => {
-        if (listener !== client || closed) return;
-        listener = undefined;
-        onError(
+        if (client !== next || closed) return;
+        client = undefined;
+        report(
           fail('the LISTEN connection broke; reconnecting', error ?? new Error('connection ended')),
         );
-        client?.release?.(true);
+        next?.release?.(true);
         listening = listen(1);
       };
-      client.on('error', broken);
-      client.on('end', broken);
-      await client.query({ text: /* sql */ `LISTEN ${channel}` });
-      listener = client;
-      if (attempt > 0) {
-        // Notifications sent while we were away are gone: every conversation re-reads and every client reloads.
-        for (const [conversationId, conversation] of conversations) {
-          for (const sub of conversation.subs) sub.sink.resync?.();
-          void pump(conversationId, conversation);
-        }
-      }
+      next.on('error', broken);
+      next.on('end', broken);
+      await next.query({ text: /* sql */ `LISTEN ${channel}` });
+      client = next;
+      // Notifications sent while we were away are gone: every conversation re-reads and every client reloads.
+      if (attempt > 0) listener?.lost();
     } catch (error) {
-      client?.release?.(true);
+      next?.release?.(true);
       if (closed) return;
-      onError(fail('LISTEN', error));
+      report(fail('LISTEN', error));
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))),
       );
@@ -310,19 +219,10 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
     }
   };
 
-  return {
-    ddl,
-    async ensureSchema() {
-      try {
-        await pool.query({ text: ddl });
-      } catch (error) {
-        // Two instances racing CREATE … IF NOT EXISTS can both pass the check; the loser hits a catalog unique violation.
-        if ((error as { code?: unknown }).code === '23505') return;
-        throw fail('creating the bus tables', error);
-      }
-    },
-    async publish(conversationId, input) {
-      const event = checkPublish('postgres', closed, conversationId, input);
+  const driver: BusDriver = {
+    name: 'postgres',
+    cursors: integerCursors,
+    async append(conversationId, event) {
       let position: number;
       try {
         const { rows } = await pool.query({
@@ -337,34 +237,64 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
       if (position % TRIM_EVERY === 0 && position > maxLength) {
         pool
           .query({ text: trimSql, values: [conversationId, position - maxLength] })
-          .catch((error) => {
-            onError(fail(`trimming ${JSON.stringify(conversationId)}`, error));
-          });
+          .catch((error) => report(fail(`trimming ${JSON.stringify(conversationId)}`, error)));
       }
       return String(position);
     },
-    subscribe(conversationId, fromCursor, sink) {
-      assertConversationId(conversationId, 'postgres');
-      if (closed) return () => {};
-      listening ??= listen();
-      let conversation = conversations.get(conversationId);
-      if (!conversation) {
-        conversation = { position: undefined, subs: new Set(), pumping: false, again: false };
-        conversations.set(conversationId, conversation);
-      }
-      // Joined (buffering) before its replay reads, so every row is in one or the other.
-      const sub: Subscriber = { sink, position: toPosition(fromCursor), active: true, buffer: [] };
-      conversation.subs.add(sub);
-      const joined = conversation;
-      // Waits for LISTEN first: a row committed between the replay and LISTEN would notify no one.
-      void listening.then(() => join(conversationId, joined, sub));
-      return () => {
-        sub.active = false;
-        joined.subs.delete(sub);
-        if (joined.subs.size === 0 && conversations.get(conversationId) === joined) {
-          conversations.delete(conversationId);
+    async read(conversationId, after, limit) {
+      const { rows } = await pool.query({
+        name: readName,
+        text: readSql,
+        values: [conversationId, after === undefined ? 0 : Number(after), limit],
+      });
+      const entries: BusEntry[] = [];
+      for (const row of rows as { position: unknown; event: unknown }[]) {
+        try {
+          entries.push({ cursor: String(row.position), event: parseStreamEvent(row.event) });
+        } catch (error) {
+          const where = `reading position ${String(row.position)} of ${JSON.stringify(conversationId)} (not a stream event)`;
+          report(fail(where, error));
         }
-      };
+      }
+      return entries;
+    },
+    async head(conversationId) {
+      const { rows } = await pool.query({ text: headSql, values: [conversationId] });
+      const position = (rows[0] as { position?: unknown } | undefined)?.position;
+      return position === undefined ? undefined : String(position);
+    },
+    // One LISTEN carries every conversation: a row committed before it resolves is in the replay.
+    watch: () => (listening ??= listen()),
+    unwatch() {},
+    open(next) {
+      listener = next;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listening;
+      const held = client;
+      client = undefined;
+      if (held) {
+        await held.query({ text: /* sql */ `UNLISTEN ${channel}` }).catch(() => {});
+        // Destroyed, not returned: a pooled client would keep this bus's listeners and pile up
+        // more with every bus that borrowed it after (MaxListenersExceededWarning, stale handlers).
+        held.release?.(true);
+      }
+    },
+  };
+
+  return {
+    driver,
+    ddl,
+    async ensureSchema() {
+      try {
+        await pool.query({ text: ddl });
+      } catch (error) {
+        // Two instances racing CREATE … IF NOT EXISTS can both pass the check; the loser hits a catalog unique violation.
+        if ((error as { code?: unknown }).code === '23505') return;
+        throw fail('creating the bus tables', error);
+      }
     },
     async prune(olderThanSeconds = 86_400) {
       if (!Number.isFinite(olderThanSeconds) || olderThanSeconds < 0) {
@@ -380,20 +310,6 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT ${PAGE}`;
         return result.rowCount ?? 0;
       } catch (error) {
         throw fail('pruning', error);
-      }
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      conversations.clear();
-      await listening;
-      const client = listener;
-      listener = undefined;
-      if (client) {
-        await client.query({ text: /* sql */ `UNLISTEN ${channel}` }).catch(() => {});
-        // Destroyed, not returned: a pooled client would keep this bus's listeners and pile up
-        // more with every bus that borrowed it after (MaxListenersExceededWarning, stale handlers).
-        client.release?.(true);
       }
     },
   };
@@ -425,31 +341,8 @@ CREATE INDEX IF NOT EXISTS ${index} ON ${events} (created_at)`;
 
 // ---------------------------------------------------------------------------
 
-interface Subscriber {
-  sink: BusSink;
-  /** Last position delivered (or the cursor subscribed from). */
-  position: number;
-  active: boolean;
-  /** Set while it replays: what the shared pump reads meanwhile. */
-  buffer: BusEntry[] | undefined;
-}
-
-interface Conversation {
-  /** Last position read for everyone; undefined until the first subscriber's replay is done. */
-  position: number | undefined;
-  subs: Set<Subscriber>;
-  pumping: boolean;
-  again: boolean;
-}
-
-/** Rows per read. */
-const PAGE = 500;
 /** Trim a conversation's old rows on every this many-th publish. */
 const TRIM_EVERY = 100;
-
-function toPosition(cursor: string | undefined): number {
-  return cursor !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(cursor) ? Number(cursor) : 0;
-}
 
 /** Validates the table name, and that `<table>_heads` and `<table>_created_at_idx` are identifiers too. */
 function tableName(table: string): TableName {
