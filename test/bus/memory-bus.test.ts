@@ -3,8 +3,9 @@
  * replay with absolute cursors, synchronous delivery, its test views).
  */
 import { describe, expect, it } from 'vitest';
-import { type BusEntry, createMemoryBus, MessageBusError } from '../../src/server/index';
+import { createMemoryBus, MessageBusError } from '../../src/server/index';
 import { testMessageBus } from '../../src/testing/index';
+import { collector, delta } from '../support/bus';
 
 testMessageBus({
   name: 'createMemoryBus',
@@ -12,18 +13,6 @@ testMessageBus({
   singleInstance: true,
   futureCursor: '99',
 });
-
-const delta = (offset: number, text: string) => ({
-  type: 'delta' as const,
-  messageId: 'm2',
-  offset,
-  text,
-});
-
-function collector() {
-  const entries: BusEntry[] = [];
-  return { entries, sink: { event: (entry: BusEntry) => entries.push(entry) } };
-}
 
 describe('createMemoryBus', () => {
   it('replays and delivers synchronously, inside subscribe and publish', async () => {
