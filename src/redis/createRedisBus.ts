@@ -168,6 +168,8 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
   const report = (error: unknown) => listener?.error(error);
   /** Shard channel (= stream key) → conversation id, for the conversations this instance watches. */
   const watched = new Map<string, string>();
+  /** Channels SSUBSCRIBEd (a watch undone in the same tick never is). */
+  const subscribed = new Set<string>();
   let reader: RedisBusClient | undefined;
   let channels: ReturnType<typeof shardSubscriber> | undefined;
   let readerReady: Promise<unknown> = Promise.resolve();
@@ -243,12 +245,15 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
       const channel = counterKey(prefix, conversationId);
       watched.set(channel, conversationId);
       await readerReady;
+      // Left within the same tick (a client that connected and went): no SSUBSCRIBE, no SUNSUBSCRIBE.
+      if (watched.get(channel) !== conversationId || closed) return;
+      subscribed.add(channel);
       await channels!.subscribe(channel);
     },
     unwatch(conversationId) {
       const channel = counterKey(prefix, conversationId);
       watched.delete(channel);
-      if (!closed) channels?.unsubscribe(channel).catch(() => {});
+      if (subscribed.delete(channel) && !closed) channels?.unsubscribe(channel).catch(() => {});
     },
     open(next) {
       listener = next;
