@@ -14,4 +14,3 @@ export type {
   RedisBusOptions,
 } from './createRedisBus';
 export { createRedisBus } from './createRedisBus';
-
