@@ -60,9 +60,11 @@ export interface DriverListener {
   /**
    * A watched conversation has new entries. Pass them when the notification
    * carried them (in cursor order, none skipped since the previous call);
-   * without them the fan-out reads what is new with `read`.
+   * without them the fan-out reads what is new with `read`. `cursor`, when
+   * the announcement names one, lets the fan-out skip a read it has
+   * already done.
    */
-  news(conversationId: string, entries?: readonly BusEntry[]): void;
+  news(conversationId: string, entries?: readonly BusEntry[], cursor?: string): void;
   /**
    * The driver's connection came back after a break: announcements may have
    * been lost. Every subscriber is told to resync and every conversation is

@@ -72,6 +72,14 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
     }
   };
 
+  /** True when the pump has already read past `cursor` (a notification that came after its read). */
+  const seen = (conversation: Conversation, cursor: string | undefined) =>
+    cursor !== undefined &&
+    conversation.ready &&
+    conversation.position !== undefined &&
+    valid(cursor) &&
+    compare(cursor, conversation.position) <= 0;
+
   /** Reads a conversation's new entries once for all its subscribers; one pump at a time. */
   const pump = async (id: string, conversation: Conversation): Promise<void> => {
     if (!conversation.ready) return;
@@ -142,11 +150,11 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
   };
 
   driver.open({
-    news(id, entries) {
+    news(id, entries, cursor) {
       const conversation = conversations.get(id);
       if (!conversation) return;
       if (entries) distribute(conversation, entries);
-      else void pump(id, conversation);
+      else if (!seen(conversation, cursor)) void pump(id, conversation);
     },
     lost() {
       for (const [id, conversation] of conversations) {

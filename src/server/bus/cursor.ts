@@ -17,7 +17,8 @@ const STREAM_ID = /^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,15})$/;
 /** Cursors `"1"`, `"2"`, … per conversation (the memory and Postgres buses). */
 export const integerCursors: BusCursorOrder = {
   valid: (cursor) => INTEGER.test(cursor),
-  compare: (a, b) => Number(a) - Number(b),
+  // No leading zeros: the longer is the larger, else the string order is the number order.
+  compare: (a, b) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0),
 };
 
 /** Redis stream entry ids, `<ms>-<seq>` (the Redis bus). */

@@ -183,7 +183,8 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   const onNotification = (message: PostgresNotification) => {
     if (message.channel !== channel || !message.payload) return;
     // `<position> <conversationId>`: the fan-out reads the rows, once per conversation.
-    listener?.news(message.payload.slice(message.payload.indexOf(' ') + 1));
+    const space = message.payload.indexOf(' ');
+    listener?.news(message.payload.slice(space + 1), undefined, message.payload.slice(0, space));
   };
 
   /** Checks out the LISTEN connection; again (with backoff) after it breaks, then tells the fan-out. */
