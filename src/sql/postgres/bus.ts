@@ -4,8 +4,10 @@ import type { BusDriver, DriverListener } from '../../server/bus/busDriver';
 import { createMessageBus } from '../../server/bus/createMessageBus';
 import { integerCursors } from '../../server/bus/cursor';
 import { type BusEntry, type MessageBus, MessageBusError } from '../../server/bus/messageBus';
-import { SequenceAllocatorError } from '../../server/errors';
-import { parseTableName, quoteTableName, type TableName } from '../dialect';
+import { quoteTableName } from '../dialect';
+import { busTableDDL, tableName } from './busTable';
+
+export { busTableDDL } from './busTable';
 
 /** A notification as node-postgres emits it. */
 export interface PostgresNotification {
@@ -316,46 +318,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   };
 }
 
-/**
- * The `CREATE TABLE IF NOT EXISTS` statements of the bus: the events table
- * (one row per published event, pointed to by NOTIFY) and its heads table
- * (each conversation's last position).
- */
-export function busTableDDL(table: string | TableName = 'seqline_bus_events'): string {
-  const name = typeof table === 'string' ? tableName(table) : table;
-  const events = quoteTableName(name, '"');
-  const heads = quoteTableName({ ...name, table: `${name.table}_heads` }, '"');
-  const index = `"${name.table}_created_at_idx"`;
-  return /* sql */ `CREATE TABLE IF NOT EXISTS ${heads} (
-  conversation_id text PRIMARY KEY,
-  position bigint NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ${events} (
-  conversation_id text NOT NULL,
-  position bigint NOT NULL,
-  event jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (conversation_id, position)
-);
-CREATE INDEX IF NOT EXISTS ${index} ON ${events} (created_at)`;
-}
-
 // ---------------------------------------------------------------------------
 
 /** Trim a conversation's old rows on every this many-th publish. */
 const TRIM_EVERY = 100;
-
-/** Validates the table name, and that `<table>_heads` and `<table>_created_at_idx` are identifiers too. */
-function tableName(table: string): TableName {
-  try {
-    const name = parseTableName(table, 'postgres');
-    parseTableName(`${name.table}_created_at_idx`, 'postgres');
-    return name;
-  } catch (error) {
-    throw new MessageBusError(
-      'invalid_option',
-      `[seqline] [bus] [postgres] invalid table ${JSON.stringify(String(table).slice(0, 100))}: use letters, digits and underscores, at most 48 (schema.table allowed)`,
-      { cause: error instanceof SequenceAllocatorError ? error : undefined },
-    );
-  }
-}
