@@ -66,8 +66,15 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
       }
       // A Set visits members added while iterating: a joiner buffers, and its flush drops repeats.
       for (const sub of conversation.subs) {
-        if (sub.buffer) sub.buffer.push(entry);
-        else deliver(sub, entry);
+        if (sub.live) {
+          // At or behind the shared position, and this entry is past it: no compare per subscriber.
+          sub.position = entry.cursor;
+          sub.sink.event(entry);
+        } else if (sub.buffer) sub.buffer.push(entry);
+        else {
+          deliver(sub, entry);
+          sub.live = conversation.ready && sub.position === conversation.position;
+        }
       }
     }
   };
@@ -124,6 +131,12 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
         conversation.position = sub.position;
         void pump(id, conversation);
       }
+      // Every entry distributed from now on is past the shared position; a subscriber not ahead of it needs no compare.
+      const at = conversation.position;
+      sub.live =
+        sub.active &&
+        conversation.ready &&
+        (sub.position === undefined || (at !== undefined && compare(sub.position, at) <= 0));
     };
     const failed = (error: unknown) => {
       // Closed or left meanwhile: nobody to tell.
@@ -194,13 +207,14 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
       }
       const position = fromCursor !== undefined && valid(fromCursor) ? fromCursor : undefined;
       // Joined (buffering) before its replay reads, so every entry is in one or the other.
-      const sub: Subscriber = { sink, position, active: true, buffer: [] };
+      const sub: Subscriber = { sink, position, active: true, live: false, buffer: [] };
       conversation.subs.add(sub);
       const joined = conversation;
       join(conversationId, joined, sub);
       return () => {
         if (!sub.active) return;
         sub.active = false;
+        sub.live = false;
         joined.subs.delete(sub);
         if (joined.subs.size === 0 && conversations.get(conversationId) === joined) {
           conversations.delete(conversationId);
@@ -212,7 +226,10 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
       if (closed) return;
       closed = true;
       for (const conversation of conversations.values()) {
-        for (const sub of conversation.subs) sub.active = false;
+        for (const sub of conversation.subs) {
+          sub.active = false;
+          sub.live = false;
+        }
       }
       conversations.clear();
       await driver.close();
@@ -231,6 +248,8 @@ interface Subscriber {
   /** Last cursor delivered (or the valid cursor subscribed from); `undefined` = from the start. */
   position: string | undefined;
   active: boolean;
+  /** Handed over and not ahead of the conversation's shared position: takes live entries without a compare. */
+  live: boolean;
   /** Set while it replays: the live entries that arrive meanwhile. */
   buffer: BusEntry[] | undefined;
 }
