@@ -1,7 +1,12 @@
 import type { BusDriver, DriverListener } from '../server/bus/busDriver';
 import { createMessageBus } from '../server/bus/createMessageBus';
 import { streamIdCursors } from '../server/bus/cursor';
-import { isFinalEvent, type MessageBus, MessageBusError } from '../server/bus/messageBus';
+import {
+  assertPositiveIntegers,
+  isFinalEvent,
+  type MessageBus,
+  MessageBusError,
+} from '../server/bus/messageBus';
 import { PUBLISH_SCRIPT, PUBLISH_SCRIPT_SHA } from './busScript';
 import {
   commandRunner,
@@ -149,18 +154,7 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
       `[seqline] [bus] [redis] prefix must be a string without "{" or "}" (they would take over the hash tag), got ${JSON.stringify(prefix)}`,
     );
   }
-  for (const [name, value] of [
-    ['maxLength', maxLength],
-    ['ttlSeconds', ttlSeconds],
-    ['blockMs', blockMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new MessageBusError(
-        'invalid_option',
-        `[seqline] [bus] [redis] ${name} must be a positive integer, got ${String(value)}`,
-      );
-    }
-  }
+  assertPositiveIntegers('redis', { maxLength, ttlSeconds, blockMs });
   const command = commandRunner(options.client, 'client');
   const maxLengthArg = String(maxLength);
   const ttlArg = String(ttlSeconds);

@@ -1,7 +1,7 @@
 import type { BusDriver, DriverListener } from './busDriver';
 import { createMessageBus } from './createMessageBus';
 import { integerCursors } from './cursor';
-import { type BusEntry, type MessageBus, MessageBusError } from './messageBus';
+import { assertPositiveIntegers, type BusEntry, type MessageBus } from './messageBus';
 
 /** Options of {@link createMemoryBus}. */
 export interface MemoryBusOptions {
@@ -61,17 +61,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
 export function createMemoryDriver(options: MemoryBusOptions = {}) {
   const maxLength = options.maxLength ?? 10_000;
   const retainMs = options.retainMs ?? 3_600_000;
-  for (const [name, value] of [
-    ['maxLength', maxLength],
-    ['retainMs', retainMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new MessageBusError(
-        'invalid_option',
-        `[seqline] [bus] [memory] ${name} must be a positive integer, got ${String(value)}`,
-      );
-    }
-  }
+  assertPositiveIntegers('memory', { maxLength, retainMs });
   const held = new Map<string, Held>();
   let listener: DriverListener | undefined;
   const get = (id: string) => {

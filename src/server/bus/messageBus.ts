@@ -114,6 +114,18 @@ export function assertConversationId(
   }
 }
 
+/** Throws `MessageBusError` (`invalid_option`) naming the first option that is not a positive integer. */
+export function assertPositiveIntegers(bus: string, options: Record<string, number>): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new MessageBusError(
+        'invalid_option',
+        `[seqline] [bus] [${bus}] ${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
+  }
+}
+
 /**
  * What every bus checks before it publishes: a valid conversation id, a bus
  * that is still open, and a valid stream event. Throws (and publishes

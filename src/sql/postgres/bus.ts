@@ -3,7 +3,12 @@ import { parseStreamEvent } from '../../core/schemas';
 import type { BusDriver, DriverListener } from '../../server/bus/busDriver';
 import { createMessageBus } from '../../server/bus/createMessageBus';
 import { integerCursors } from '../../server/bus/cursor';
-import { type BusEntry, type MessageBus, MessageBusError } from '../../server/bus/messageBus';
+import {
+  assertPositiveIntegers,
+  type BusEntry,
+  type MessageBus,
+  MessageBusError,
+} from '../../server/bus/messageBus';
 import { quoteTableName } from '../dialect';
 import { busTableDDL, tableName } from './busTable';
 
@@ -127,12 +132,7 @@ export function createPostgresDriver(options: PostgresBusOptions) {
       `[seqline] [bus] [postgres] channel must be lowercase letters, digits and underscores (at most 63), got ${JSON.stringify(channel)}`,
     );
   }
-  if (!Number.isSafeInteger(maxLength) || maxLength < 1) {
-    throw new MessageBusError(
-      'invalid_option',
-      `[seqline] [bus] [postgres] maxLength must be a positive integer, got ${String(maxLength)}`,
-    );
-  }
+  assertPositiveIntegers('postgres', { maxLength });
   if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
     throw new MessageBusError(
       'invalid_option',
