@@ -22,7 +22,8 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { ALLOCATE_SCRIPT, ALLOCATE_SCRIPT_SHA, createRedisAllocator } from '../src/redis';
+import { createRedisAllocator } from '../src/redis';
+import { ALLOCATE_SCRIPT, ALLOCATE_SCRIPT_SHA } from '../src/redis/script';
 import type { SequenceAllocator } from '../src/server';
 import { startPrivateRedis } from '../test/support/redis-servers';
 

@@ -3,14 +3,13 @@ import { type BusEntry, MessageBusError } from '../server/bus/messageBus';
 import type { IoRedisBusClient, NodeRedisBusClient, RedisBusClient } from './createRedisBus';
 
 /**
- * The Redis bus's wire helpers: raw commands on either driver, stream ids,
- * and the XRANGE / XREAD replies of RESP2 and RESP3. @internal
+ * The Redis bus's wire helpers: raw commands and shard-channel subscriptions
+ * on either driver (single Redis or Cluster), and the XRANGE replies of
+ * RESP2 and RESP3. @internal
  */
 
-/** Entries per XREAD / XRANGE page. */
-export const PAGE = 500;
-
-export type Runner = (args: string[]) => Promise<unknown>;
+/** Runs a raw command whose first key is `key` (a cluster routes it by that key). */
+export type Runner = (key: string, args: string[]) => Promise<unknown>;
 
 export function isIoRedis(client: RedisBusClient): client is IoRedisBusClient {
   return typeof (client as Partial<IoRedisBusClient>).call === 'function';
@@ -18,12 +17,59 @@ export function isIoRedis(client: RedisBusClient): client is IoRedisBusClient {
 
 /** Picks the client's raw-command API once, so the hot path does not branch on the driver. */
 export function commandRunner(client: RedisBusClient, name: string): Runner {
-  if (client && isIoRedis(client)) return ([head = '', ...rest]) => client.call(head, ...rest);
-  if (client && typeof (client as Partial<NodeRedisBusClient>).sendCommand === 'function') {
-    return (args) => (client as NodeRedisBusClient).sendCommand(args);
+  if (client && isIoRedis(client))
+    return (_key, [head = '', ...rest]) => client.call(head, ...rest);
+  const node = client as Partial<NodeRedisBusClient> & { masters?: unknown };
+  if (client && typeof node.sendCommand === 'function') {
+    // node-redis's createCluster takes (firstKey, isReadonly, args); createClient takes (args).
+    if ('masters' in client) {
+      const cluster = client as unknown as NodeRedisClusterCommands;
+      return (key, args) => cluster.sendCommand(key, false, args);
+    }
+    const single = client as unknown as { sendCommand(args: string[]): Promise<unknown> };
+    return (_key, args) => single.sendCommand(args);
   }
   throw new MessageBusError(
-    `[seqline] [bus] [redis] ${name} must be an ioredis Redis or a node-redis (v4+) client from createClient: it has neither call() nor sendCommand()`,
+    'invalid_option',
+    `[seqline] [bus] [redis] ${name} must be an ioredis Redis/Cluster or a node-redis (v4+) client from createClient/createCluster: it has neither call() nor sendCommand()`,
+  );
+}
+
+interface NodeRedisClusterCommands {
+  sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>;
+}
+
+/** Subscribing the reader to shard channels, on either driver. */
+export interface ShardSubscriber {
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+}
+
+/** Wires `onMessage` to the reader's shard-channel messages (SSUBSCRIBE, Redis 7+). */
+export function shardSubscriber(
+  reader: RedisBusClient,
+  onMessage: (channel: string, message: string) => void,
+): ShardSubscriber {
+  const io = reader as IoRedisBusClient;
+  if (isIoRedis(reader) && typeof io.ssubscribe === 'function') {
+    io.on?.('smessage', (channel, message) => onMessage(String(channel), String(message)));
+    return {
+      subscribe: (channel) => io.ssubscribe!(channel),
+      unsubscribe: (channel) => io.sunsubscribe!(channel),
+    };
+  }
+  const node = reader as NodeRedisBusClient;
+  if (typeof node.sSubscribe === 'function') {
+    const listener = (message: unknown, channel: unknown) =>
+      onMessage(String(channel), String(message));
+    return {
+      subscribe: (channel) => node.sSubscribe!(channel, listener),
+      unsubscribe: (channel) => node.sUnsubscribe!(channel, listener),
+    };
+  }
+  throw new MessageBusError(
+    'invalid_option',
+    '[seqline] [bus] [redis] subscriber must support sharded pub/sub: ioredis ssubscribe() or node-redis sSubscribe() (ioredis 5.4+, node-redis 4.6+, Redis 7+)',
   );
 }
 
@@ -31,23 +77,26 @@ export function duplicate(client: RedisBusClient): RedisBusClient {
   const dup = (client as { duplicate?: () => RedisBusClient } | null)?.duplicate;
   if (typeof dup !== 'function') {
     throw new MessageBusError(
-      '[seqline] [bus] [redis] the client has no duplicate(): pass subscriber, a second connected client for the blocking XREAD',
+      'invalid_option',
+      '[seqline] [bus] [redis] the client has no duplicate(): pass subscriber, a second connected client for the shard-channel subscriptions',
     );
   }
   return dup.call(client);
 }
 
-export const STREAM_ID = /^(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]{0,15})$/;
-
-/** A valid stream id to read after; anything else (malformed, forged, `'0'`) reads from the start. */
-export function toStreamId(cursor: string | undefined): string {
-  return cursor !== undefined && STREAM_ID.test(cursor) ? cursor : '0-0';
-}
-
-export function compareIds(a: string, b: string): number {
-  const [aMs = 0, aSeq = 0] = a.split('-').map(Number);
-  const [bMs = 0, bSeq = 0] = b.split('-').map(Number);
-  return aMs - bMs || aSeq - bSeq;
+/** `"<id> <json>"` from the publish script → an entry; `undefined` (reported) when it is not a valid event. */
+export function parseAnnouncement(
+  message: string,
+  onError: (error: unknown) => void,
+): BusEntry | undefined {
+  const space = message.indexOf(' ');
+  const id = message.slice(0, space);
+  try {
+    return { cursor: id, event: parseStreamEvent(JSON.parse(message.slice(space + 1))) };
+  } catch (error) {
+    onError(wrap(`skipped announced entry ${id}, which is not a stream event`, error));
+    return undefined;
+  }
 }
 
 /** `[[id, [field, value, …]], …]` → entries; an entry that is not a valid event is reported and skipped. */
@@ -75,30 +124,9 @@ export function parseEntries(reply: unknown, onError: (error: unknown) => void):
   return entries;
 }
 
-/**
- * XREAD's reply, null on timeout. RESP2 gives `[[key, entries], …]`; RESP3
- * gives a map, which ioredis 6 flattens to `[key, entries, key, entries, …]`
- * and node-redis may return as a `Map` or an object.
- */
-export function parseXread(
-  reply: unknown,
-  onError: (error: unknown) => void,
-): [string, BusEntry[]][] {
-  let pairs: [unknown, unknown][] = [];
-  if (reply instanceof Map) pairs = [...reply.entries()];
-  else if (Array.isArray(reply)) {
-    if (reply.length > 0 && !Array.isArray(reply[0])) {
-      for (let i = 0; i + 1 < reply.length; i += 2) pairs.push([reply[i], reply[i + 1]]);
-    } else pairs = reply as [unknown, unknown][];
-  } else if (reply !== null && typeof reply === 'object') pairs = Object.entries(reply);
-  return pairs.map(([key, entries]) => [String(key), parseEntries(entries, onError)]);
-}
-
 export function wrap(what: string, error: unknown): MessageBusError {
   const message = error instanceof Error ? error.message : String(error);
-  return new MessageBusError(`[seqline] [bus] [redis] ${what}: ${message}`, { cause: error });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new MessageBusError('driver_failed', `[seqline] [bus] [redis] ${what}: ${message}`, {
+    cause: error,
+  });
 }

@@ -1,8 +1,8 @@
+import type { BusDriver, DriverListener } from '../server/bus/busDriver';
+import { createMessageBus } from '../server/bus/createMessageBus';
+import { streamIdCursors } from '../server/bus/cursor';
 import {
-  assertConversationId,
-  type BusEntry,
-  type BusSink,
-  checkPublish,
+  assertPositiveIntegers,
   isFinalEvent,
   type MessageBus,
   MessageBusError,
@@ -10,56 +10,68 @@ import {
 import { PUBLISH_SCRIPT, PUBLISH_SCRIPT_SHA } from './busScript';
 import {
   commandRunner,
-  compareIds,
   duplicate,
   isIoRedis,
-  PAGE,
+  parseAnnouncement,
   parseEntries,
-  parseXread,
-  sleep,
-  toStreamId,
+  shardSubscriber,
   wrap,
 } from './busWire';
 import { counterKey } from './script';
 
 /**
- * The subset of an ioredis `Redis` that the bus calls: raw commands through
- * `call`. Typed structurally so seqline never imports ioredis.
+ * The subset of an ioredis `Redis` or `Cluster` that the bus calls: raw
+ * commands through `call`, and sharded pub/sub on the reader. Typed
+ * structurally so seqline never imports ioredis.
  */
 export interface IoRedisBusClient {
   call(command: string, ...args: string[]): Promise<unknown>;
   /** Used once, for the reader connection, when no `subscriber` is given. */
   duplicate?(): IoRedisBusClient;
+  /** On the reader: SSUBSCRIBE (a `Cluster` needs `shardedSubscribers: true`). */
+  ssubscribe?(...channels: string[]): Promise<unknown>;
+  sunsubscribe?(...channels: string[]): Promise<unknown>;
   on?(event: string, listener: (...args: unknown[]) => void): unknown;
   disconnect?(): void;
 }
 
 /**
- * The subset of a node-redis (v4+) client from `createClient` that the bus
- * calls: raw commands through `sendCommand`. Typed structurally so seqline
- * never imports `redis`.
+ * The subset of a node-redis (v4+) client from `createClient` or
+ * `createCluster` that the bus calls: raw commands through `sendCommand`,
+ * and sharded pub/sub on the reader. Typed structurally so seqline never
+ * imports `redis`.
  */
 export interface NodeRedisBusClient {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(...args: never[]): Promise<unknown>;
   /** Used once, for the reader connection, when no `subscriber` is given (then connected). */
   duplicate?(): NodeRedisBusClient;
   connect?(): Promise<unknown>;
+  /** On the reader: SSUBSCRIBE. */
+  sSubscribe?(
+    channels: string,
+    listener: (message: never, channel: never) => void,
+  ): Promise<unknown>;
+  sUnsubscribe?(
+    channels: string,
+    listener?: (message: never, channel: never) => void,
+  ): Promise<unknown>;
   on?(event: string, listener: (...args: unknown[]) => void): unknown;
   destroy?(): void;
   disconnect?(): unknown;
 }
 
-/** Any client `createRedisBus` accepts: an ioredis `Redis` or a node-redis client. */
+/** Any client `createRedisBus` accepts: ioredis `Redis`/`Cluster` or a node-redis client/cluster. */
 export type RedisBusClient = IoRedisBusClient | NodeRedisBusClient;
 
 /** Options of {@link createRedisBus}. */
 export interface RedisBusOptions {
-  /** A connected client, for XADD and XRANGE. The bus never closes it. */
+  /** A connected client or cluster, for the publish script and XRANGE. The bus never closes it. */
   client: RedisBusClient;
   /**
-   * A second connection, only for the blocking XREAD that carries every
-   * conversation this instance serves. Give one when `client` cannot be
-   * duplicated; the bus never closes a `subscriber` you pass.
+   * A second connection (or cluster), only for the shard-channel
+   * subscriptions (SSUBSCRIBE) that wake this instance for the
+   * conversations it serves. Give one when `client` cannot be duplicated;
+   * the bus never closes a `subscriber` you pass.
    * @default client.duplicate() (connected by the bus, closed by `close()`)
    */
   subscriber?: RedisBusClient;
@@ -85,14 +97,16 @@ export interface RedisBusOptions {
    */
   ttlSeconds?: number;
   /**
-   * Longest time one XREAD blocks. New conversations join the read at once
-   * (CLIENT UNBLOCK); where CLIENT is not allowed, they wait up to this long.
+   * No effect since the bus wakes on sharded pub/sub instead of a blocking
+   * XREAD; still validated, so existing options keep working.
+   * @deprecated
    * @default 1000
    */
   blockMs?: number;
   /**
-   * Called with a connection error of the reader (it retries) or an entry
-   * that is not a valid event (it is skipped).
+   * Called with a connection error of the reader (it reconnects), a failed
+   * replay (the subscriber resyncs) or an entry that is not a valid event
+   * (it is skipped).
    * @default console.error
    */
   onError?: (error: unknown) => void;
@@ -100,26 +114,24 @@ export interface RedisBusOptions {
 
 /**
  * A {@link MessageBus} on Redis Streams: one stream per conversation,
- * `${prefix}{conversationId}`, appended with `XADD MAXLEN ~` and read by one
- * blocking `XREAD` per app instance that carries every conversation the
- * instance has subscribers for. Cursors are stream entry ids
- * (`1718000000000-3`), the same on every instance.
+ * `${prefix}{conversationId}`, appended with `XADD MAXLEN ~` by a Lua script
+ * that also announces the entry with `SPUBLISH` on the shard channel of the
+ * same name. Each instance subscribes (SSUBSCRIBE) to the conversations it
+ * serves, on one reader connection, and replays with `XRANGE`. Cursors are
+ * stream entry ids (`1718000000000-3`), the same on every instance.
  *
- * Why Streams rather than pub/sub: a subscriber connects, reconnects and
- * resumes, and pub/sub delivers only to whoever is listening at that
- * instant. With pub/sub, a late or reconnecting subscriber needs a second
- * structure to replay from (a list), and a way to hand over from that replay
- * to the live channel without a hole or a repeat, which pub/sub cannot give
- * (messages published between the replay read and SUBSCRIBE are lost). A
- * stream is both at once: entries have ordered ids that are the cursor,
- * `XRANGE (cursor +` replays, `XREAD` blocks for what comes next from the
- * same id, and `MAXLEN ~` bounds it. The cost is a blocking connection, so
- * one reader per instance multiplexes all conversations instead of one per
- * subscriber.
+ * Why Streams plus pub/sub: a subscriber connects, reconnects and resumes,
+ * and pub/sub delivers only to whoever is listening at that instant. The
+ * stream is the history (ordered ids that are the cursor, `XRANGE (cursor +`
+ * replays, `MAXLEN ~` bounds it); the shard channel is the wake-up, and
+ * carries the entry so no second read is needed. The shared fan-out
+ * subscribes before it replays, so an entry is in the replay or announced
+ * after it, never in neither; repeats are dropped by cursor.
  *
- * Keys carry a `{conversationId}` hash tag. The multiplexed XREAD reads many
- * keys in one command, which Redis Cluster allows only within one slot: this
- * bus targets a single Redis (or a primary with replicas), not a cluster.
+ * Works on a single Redis and on Redis Cluster (Redis 7+): the key and its
+ * shard channel share the `{conversationId}` hash tag, so the script and
+ * each subscription stay on one node. With an ioredis `Cluster`, create it
+ * with `shardedSubscribers: true`.
  *
  * @example
  * import { Redis } from 'ioredis';
@@ -127,291 +139,130 @@ export interface RedisBusOptions {
  * await bus.publish('c1', { type: 'delta', messageId: 'm2', offset: 0, text: 'Hi' });
  */
 export function createRedisBus(options: RedisBusOptions): MessageBus {
+  return createMessageBus({ driver: createRedisDriver(options), onError: options.onError });
+}
+
+/** The Redis {@link BusDriver} behind {@link createRedisBus}. */
+export function createRedisDriver(options: RedisBusOptions): BusDriver {
   const prefix = options.prefix ?? 'seqline:bus:';
   const maxLength = options.maxLength ?? 1000;
   const ttlSeconds = options.ttlSeconds ?? 3600;
   const blockMs = options.blockMs ?? 1000;
-  const onError = options.onError ?? ((error: unknown) => console.error(error));
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] [redis] prefix must be a string without "{" or "}" (they would take over the hash tag), got ${JSON.stringify(prefix)}`,
     );
   }
-  for (const [name, value] of [
-    ['maxLength', maxLength],
-    ['ttlSeconds', ttlSeconds],
-    ['blockMs', blockMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new MessageBusError(
-        `[seqline] [bus] [redis] ${name} must be a positive integer, got ${String(value)}`,
-      );
-    }
-  }
+  assertPositiveIntegers('redis', { maxLength, ttlSeconds, blockMs });
   const command = commandRunner(options.client, 'client');
-  const reader = options.subscriber ?? duplicate(options.client);
-  const ownsReader = options.subscriber === undefined;
-  const read = commandRunner(reader, 'subscriber');
-  const keyOf = (conversationId: string) => counterKey(prefix, conversationId);
-
-  const conversations = new Map<string, Conversation>();
-  let closed = false;
-  let readerId: string | undefined;
-  let wake: (() => void) | undefined;
+  const maxLengthArg = String(maxLength);
+  const ttlArg = String(ttlSeconds);
+  let listener: DriverListener | undefined;
+  const report = (error: unknown) => listener?.error(error);
+  /** Shard channel (= stream key) → conversation id, for the conversations this instance watches. */
+  const watched = new Map<string, string>();
+  /** Channels SSUBSCRIBEd (a watch undone in the same tick never is). */
+  const subscribed = new Set<string>();
+  let reader: RedisBusClient | undefined;
+  let channels: ReturnType<typeof shardSubscriber> | undefined;
   let readerReady: Promise<unknown> = Promise.resolve();
+  let closed = false;
 
-  if (ownsReader) {
-    reader.on?.('error', (error) =>
-      onError(wrap('the reader connection failed; it reconnects', error)),
-    );
-    const connect = (reader as NodeRedisBusClient).connect;
-    // node-redis duplicates start disconnected; ioredis ones connect by themselves.
-    if (typeof connect === 'function' && !isIoRedis(reader)) {
-      readerReady = connect.call(reader);
-      // A failed connect is reported through 'error'; close() during it must not leave a rejection unhandled.
-      readerReady.catch(() => {});
-    }
-  }
-  // A reader that is already connected has had its first `ready`: the next one is a reconnect.
-  const state = reader as { status?: unknown; isReady?: unknown };
-  let readyEvents = !ownsReader && (state.status === 'ready' || state.isReady === true) ? 1 : 0;
-  reader.on?.('ready', () => {
-    readerId = undefined;
-    // Every `ready` after the first is a reconnect: the server may have restarted empty.
-    if (readyEvents++ > 0) resyncAll();
-  });
-
-  const resyncAll = () => {
-    for (const conversation of conversations.values()) {
-      for (const sub of conversation.subs) sub.sink.resync?.();
-    }
+  const onMessage = (channel: string, message: string) => {
+    const id = watched.get(channel);
+    if (id === undefined) return;
+    const entry = parseAnnouncement(message, report);
+    if (entry) listener?.news(id, [entry]);
   };
 
-  const deliver = (sub: Subscriber, entry: BusEntry) => {
-    if (compareIds(entry.cursor, sub.position) <= 0) return;
-    sub.position = entry.cursor;
-    sub.sink.event(entry);
-  };
-
-  const replay = async (key: string, sub: Subscriber) => {
-    // Pages of XRANGE from the subscriber's cursor, exclusive, until the stream's end.
-    for (;;) {
-      const reply = await command(['XRANGE', key, `(${sub.position}`, '+', 'COUNT', String(PAGE)]);
-      const entries = parseEntries(reply, onError);
-      for (const entry of entries) if (sub.active) deliver(sub, entry);
-      if (!sub.active || entries.length < PAGE) return;
-    }
-  };
-
-  /**
-   * Joins `sub` to its conversation. The client's cursor is untrusted: it
-   * only chooses what this subscriber replays, clamped to the stream's head,
-   * and never where the shared reader reads (which starts at the head), so a
-   * forged future cursor cannot make the reader skip entries for others.
-   */
-  const start = async (key: string, conversation: Conversation, sub: Subscriber) => {
-    const head = await streamHead(key);
-    if (conversation.position === undefined) {
-      if (conversations.get(key) !== conversation) return;
-      conversation.position = head;
-      interrupt();
-    }
-    if (compareIds(sub.position, head) > 0) sub.position = head;
-    if (sub.active) await replay(key, sub);
-  };
-
-  /** The id of the last entry of `key` (`0-0` when it has none). */
-  const streamHead = async (key: string): Promise<string> => {
-    for (let failures = 0; ; failures++) {
-      try {
-        const reply = await command(['XREVRANGE', key, '+', '-', 'COUNT', '1']);
-        const last = Array.isArray(reply) ? (reply[0] as [unknown] | undefined) : undefined;
-        return last ? String(last[0]) : '0-0';
-      } catch (error) {
-        if (closed || failures >= 5) throw error;
-        await sleep(Math.min(1000, 50 * 2 ** failures));
+  /** The reader, opened on the first watch: a duplicate of `client` unless `subscriber` was given. */
+  const openReader = () => {
+    const ownsReader = options.subscriber === undefined;
+    const opened = options.subscriber ?? duplicate(options.client);
+    reader = opened;
+    channels = shardSubscriber(opened, onMessage);
+    if (ownsReader) {
+      opened.on?.('error', (error) =>
+        report(wrap('the reader connection failed; it reconnects', error)),
+      );
+      const connect = (opened as NodeRedisBusClient).connect;
+      // node-redis duplicates start disconnected; ioredis ones connect by themselves.
+      if (typeof connect === 'function' && !isIoRedis(opened)) {
+        readerReady = connect.call(opened);
+        // A failed connect is reported through 'error'; close() during it must not leave a rejection unhandled.
+        readerReady.catch(() => {});
       }
     }
+    // A reader that is already connected has had its first `ready`: the next one is a reconnect.
+    const state = opened as { status?: unknown; isReady?: unknown };
+    let readyEvents = !ownsReader && (state.status === 'ready' || state.isReady === true) ? 1 : 0;
+    opened.on?.('ready', () => {
+      // Every `ready` after the first is a reconnect: announcements were lost, the server may have restarted empty.
+      if (readyEvents++ > 0) listener?.lost();
+    });
   };
-
-  const loop = async () => {
-    await readerReady.catch(() => {});
-    let failures = 0;
-    while (!closed) {
-      if (conversations.size === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
-        continue;
-      }
-      try {
-        readerId ??= String(await read(['CLIENT', 'ID']).catch(() => ''));
-        // A conversation joins the shared read only once its head is known (see `start`).
-        const keys: string[] = [];
-        const ids: string[] = [];
-        for (const [key, conversation] of conversations) {
-          if (conversation.position === undefined) continue;
-          keys.push(key);
-          ids.push(conversation.position);
-        }
-        if (keys.length === 0) {
-          // close() may have run during CLIENT ID, when there was no `wake` to call yet.
-          if (closed) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        const reply = await read([
-          'XREAD',
-          'COUNT',
-          String(PAGE),
-          'BLOCK',
-          String(blockMs),
-          'STREAMS',
-          ...keys,
-          ...ids,
-        ]);
-        if (failures > 0) {
-          failures = 0;
-          resyncAll();
-        }
-        for (const [key, entries] of parseXread(reply, onError)) {
-          const conversation = conversations.get(key);
-          if (!conversation || entries.length === 0) continue;
-          conversation.position = entries.at(-1)!.cursor;
-          for (const entry of entries) {
-            for (const sub of [...conversation.subs]) {
-              if (!sub.active) continue;
-              if (sub.buffer) sub.buffer.push(entry);
-              else deliver(sub, entry);
-            }
-          }
-        }
-      } catch (error) {
-        if (closed) return;
-        failures++;
-        readerId = undefined;
-        onError(wrap('XREAD failed; retrying', error));
-        await sleep(Math.min(1000, 50 * 2 ** Math.min(failures, 5)));
-      }
-    }
-  };
-
-  /** Wakes the reader so it reads a conversation it did not read before. */
-  const interrupt = () => {
-    if (wake) {
-      wake();
-      return;
-    }
-    if (readerId) {
-      command(['CLIENT', 'UNBLOCK', readerId]).catch(() => {
-        // CLIENT may be disabled (managed Redis): the new key joins within blockMs.
-      });
-    }
-  };
-
-  let looping: Promise<void> | undefined;
 
   return {
-    async publish(conversationId, input) {
-      const event = checkPublish('redis', closed, conversationId, input);
-      const key = keyOf(conversationId);
-      const args = [
-        String(maxLength),
-        String(isFinalEvent(event) ? ttlSeconds : 0),
-        JSON.stringify(event),
-      ];
+    name: 'redis',
+    cursors: streamIdCursors,
+    async append(conversationId, event) {
+      const key = counterKey(prefix, conversationId);
+      const args = [maxLengthArg, isFinalEvent(event) ? ttlArg : '0', JSON.stringify(event)];
       try {
         let id: unknown;
         try {
-          id = await command(['EVALSHA', PUBLISH_SCRIPT_SHA, '1', key, ...args]);
+          id = await command(key, ['EVALSHA', PUBLISH_SCRIPT_SHA, '1', key, ...args]);
         } catch (error) {
           if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-          id = await command(['EVAL', PUBLISH_SCRIPT, '1', key, ...args]);
+          id = await command(key, ['EVAL', PUBLISH_SCRIPT, '1', key, ...args]);
         }
         return String(id);
       } catch (error) {
         throw wrap(`publishing to ${key} failed. Check that Redis is reachable`, error);
       }
     },
-    subscribe(conversationId, fromCursor, sink) {
-      assertConversationId(conversationId, 'redis');
-      if (closed) return () => {};
-      const key = keyOf(conversationId);
-      const sub: Subscriber = {
-        sink,
-        position: toStreamId(fromCursor),
-        active: true,
-        buffer: undefined,
-      };
-      let conversation = conversations.get(key);
-      if (!conversation) {
-        conversation = { position: undefined, subs: new Set() };
-        conversations.set(key, conversation);
-        looping ??= loop();
-      }
-      // Buffering from the start: an entry is in the replay or in the buffer, never in neither.
-      sub.buffer = [];
-      conversation.subs.add(sub);
-      const joined = conversation;
-      start(key, joined, sub)
-        .catch((error) => {
-          onError(
-            wrap(`replaying ${key} failed; the subscriber catches up from the database`, error),
-          );
-          // Without a head, read from the start: late entries are filtered per subscriber, none skipped.
-          if (joined.position === undefined && conversations.get(key) === joined) {
-            joined.position = '0-0';
-            interrupt();
-          }
-          sub.sink.resync?.();
-        })
-        .finally(() => {
-          const buffered = sub.buffer ?? [];
-          sub.buffer = undefined;
-          for (const entry of buffered) if (sub.active) deliver(sub, entry);
-        });
-      return () => {
-        sub.active = false;
-        joined.subs.delete(sub);
-        if (joined.subs.size === 0 && conversations.get(key) === joined) conversations.delete(key);
-      };
+    async read(conversationId, after, limit) {
+      const key = counterKey(prefix, conversationId);
+      const from = after === undefined ? '-' : `(${after}`;
+      const reply = await command(key, ['XRANGE', key, from, '+', 'COUNT', String(limit)]);
+      return parseEntries(reply, report);
+    },
+    async head(conversationId) {
+      const key = counterKey(prefix, conversationId);
+      const reply = await command(key, ['XREVRANGE', key, '+', '-', 'COUNT', '1']);
+      const last = Array.isArray(reply) ? (reply[0] as [unknown] | undefined) : undefined;
+      return last ? String(last[0]) : undefined;
+    },
+    async watch(conversationId) {
+      if (!reader) openReader();
+      const channel = counterKey(prefix, conversationId);
+      watched.set(channel, conversationId);
+      await readerReady;
+      // Left within the same tick (a client that connected and went): no SSUBSCRIBE, no SUNSUBSCRIBE.
+      if (watched.get(channel) !== conversationId || closed) return;
+      subscribed.add(channel);
+      await channels!.subscribe(channel);
+    },
+    unwatch(conversationId) {
+      const channel = counterKey(prefix, conversationId);
+      watched.delete(channel);
+      if (subscribed.delete(channel) && !closed) channels?.unsubscribe(channel).catch(() => {});
+    },
+    open(next) {
+      listener = next;
     },
     async close() {
       if (closed) return;
       closed = true;
-      conversations.clear();
-      wake?.();
-      if (readerId) await command(['CLIENT', 'UNBLOCK', readerId]).catch(() => {});
-      if (ownsReader) {
-        // Never tear a node-redis connection down mid-connect: its aborted connect rejects internally.
-        await readerReady.catch(() => {});
-        const r = reader as NodeRedisBusClient & IoRedisBusClient;
-        if (isIoRedis(reader)) r.disconnect?.();
-        else if (typeof r.destroy === 'function') r.destroy();
-        else await r.disconnect?.();
-      }
-      await looping;
+      watched.clear();
+      if (!reader || options.subscriber !== undefined) return;
+      // Never tear a node-redis connection down mid-connect: its aborted connect rejects internally.
+      await readerReady.catch(() => {});
+      const r = reader as NodeRedisBusClient & IoRedisBusClient;
+      if (isIoRedis(reader)) r.disconnect?.();
+      else if (typeof r.destroy === 'function') r.destroy();
+      else await r.disconnect?.();
     },
   };
-}
-
-// ---------------------------------------------------------------------------
-
-interface Subscriber {
-  sink: BusSink;
-  /** Last entry id delivered (or the cursor subscribed from). */
-  position: string;
-  active: boolean;
-  /** Set while an XRANGE replay runs: what the reader delivers meanwhile. */
-  buffer: BusEntry[] | undefined;
-}
-
-interface Conversation {
-  /** Last entry id the reader has read for this key; `undefined` until its head is known. */
-  position: string | undefined;
-  subs: Set<Subscriber>;
 }

@@ -1,4 +1,3 @@
-export { PUBLISH_SCRIPT, PUBLISH_SCRIPT_SHA } from './busScript';
 export type {
   IoRedisScriptClient,
   NodeRedisScriptClient,
@@ -15,5 +14,3 @@ export type {
   RedisBusOptions,
 } from './createRedisBus';
 export { createRedisBus } from './createRedisBus';
-export type { AllocateScriptCall } from './script';
-export { ALLOCATE_SCRIPT, ALLOCATE_SCRIPT_SHA, allocateScriptCall, counterKey } from './script';

@@ -7,17 +7,22 @@ export {
 } from './allocator';
 export type { FinishAbandonedRepliesOptions } from './bus/abandonedReplies';
 export { finishAbandonedReplies } from './bus/abandonedReplies';
+export type { BusDriver, DriverListener } from './bus/busDriver';
 export type {
   ConversationStreamOptions,
   LoadSnapshot,
 } from './bus/createConversationStream';
 export { createConversationStream } from './bus/createConversationStream';
+export type { CreateMessageBusOptions, FannedOutBus } from './bus/createMessageBus';
+export { createMessageBus } from './bus/createMessageBus';
 export type { ReplyUpdate, ReplyWriter, ReplyWriterOptions } from './bus/createReplyWriter';
 export { createReplyWriter } from './bus/createReplyWriter';
+export type { BusCursorOrder } from './bus/cursor';
+export { integerCursors, streamIdCursors } from './bus/cursor';
 export type { MemoryBus, MemoryBusOptions } from './bus/memory';
 export { createMemoryBus } from './bus/memory';
-export type { BusEntry, BusSink, MessageBus } from './bus/messageBus';
-export { BUS_START, MessageBusError } from './bus/messageBus';
+export type { BusEntry, BusSink, MessageBus, MessageBusErrorCode } from './bus/messageBus';
+export { MessageBusError } from './bus/messageBus';
 export type { SequenceAllocatorErrorCode } from './errors';
 export { SequenceAllocatorError } from './errors';
 export type {

@@ -11,14 +11,6 @@ export type {
 } from './backfill/options';
 export { backfillSequences } from './backfillSequences';
 export type {
-  PostgresBus,
-  PostgresBusOptions,
-  PostgresBusPool,
-  PostgresListenClient,
-  PostgresNotification,
-} from './createPostgresBus';
-export { busTableDDL, createPostgresBus } from './createPostgresBus';
-export type {
   MysqlAllocatorOptions,
   PostgresAllocatorOptions,
   SqlAllocateOptions,
@@ -36,6 +28,14 @@ export type {
   MysqlPoolConnection,
 } from './mysql/config';
 export { isMysqlUniqueViolation } from './mysql/errors';
+export type {
+  PostgresBus,
+  PostgresBusOptions,
+  PostgresBusPool,
+  PostgresListenClient,
+  PostgresNotification,
+} from './postgres/bus';
+export { busTableDDL, createPostgresBus } from './postgres/bus';
 export type {
   PostgresClient,
   PostgresDialectOptions,

@@ -1,56 +1,42 @@
+/**
+ * The memory bus: the conformance suite, then what only it has (a bounded
+ * replay with absolute cursors, synchronous delivery, its test views).
+ */
 import { describe, expect, it } from 'vitest';
-import { StreamEventError } from '../../src/index';
-import { type BusEntry, createMemoryBus, MessageBusError } from '../../src/server/index';
+import { createMemoryBus, MessageBusError } from '../../src/server/index';
+import { testMessageBus } from '../../src/testing/index';
+import { collector, delta } from '../support/bus';
 
-const delta = (offset: number, text: string) => ({
-  type: 'delta' as const,
-  messageId: 'm2',
-  offset,
-  text,
+testMessageBus({
+  name: 'createMemoryBus',
+  create: () => createMemoryBus(),
+  singleInstance: true,
+  futureCursor: '99',
 });
 
-function collector() {
-  const entries: BusEntry[] = [];
-  return { entries, sink: { event: (entry: BusEntry) => entries.push(entry) } };
-}
-
 describe('createMemoryBus', () => {
-  it('replays after a cursor, then delivers live, in order', async () => {
+  it('replays and delivers synchronously, inside subscribe and publish', async () => {
     const bus = createMemoryBus();
     expect(await bus.publish('c1', delta(0, 'a'))).toBe('1');
     expect(await bus.publish('c1', delta(1, 'b'))).toBe('2');
     const { entries, sink } = collector();
     const stop = bus.subscribe('c1', '1', sink);
-    await bus.publish('c1', delta(2, 'c'));
-    stop();
-    await bus.publish('c1', delta(3, 'd'));
+    expect(entries.map((entry) => entry.cursor)).toEqual(['2']);
+    const publishing = bus.publish('c1', delta(2, 'c'));
     expect(entries.map((entry) => entry.cursor)).toEqual(['2', '3']);
-    expect(entries.map((entry) => (entry.event.type === 'delta' ? entry.event.text : ''))).toEqual([
-      'b',
-      'c',
-    ]);
+    await publishing;
+    stop();
   });
 
-  it('keeps conversations apart', async () => {
+  it('counts subscribers per conversation', async () => {
     const bus = createMemoryBus();
-    const { entries, sink } = collector();
-    bus.subscribe('c1', undefined, sink);
-    await bus.publish('c2', delta(0, 'x'));
-    expect(entries).toEqual([]);
+    const stop = bus.subscribe('c1', undefined, collector().sink);
+    bus.subscribe('c1', undefined, collector().sink);
+    expect(bus.subscribers('c1')).toBe(2);
+    expect(bus.subscribers('c2')).toBe(0);
+    stop();
     expect(bus.subscribers('c1')).toBe(1);
   });
-
-  it.each([['garbage'], ['-1'], ['99'], ['1e3'], ['01'], [''], ['9'.repeat(40)]])(
-    'replays everything it holds for the unknown cursor %j instead of failing',
-    async (cursor) => {
-      const bus = createMemoryBus();
-      await bus.publish('c1', delta(0, 'a'));
-      await bus.publish('c1', delta(1, 'b'));
-      const { entries, sink } = collector();
-      bus.subscribe('c1', cursor, sink);
-      expect(entries.map((entry) => entry.cursor)).toEqual(['1', '2']);
-    },
-  );
 
   it('drops the oldest entries past maxLength, keeping cursors absolute', async () => {
     const bus = createMemoryBus({ maxLength: 2 });
@@ -61,28 +47,20 @@ describe('createMemoryBus', () => {
     expect(entries.map((entry) => entry.cursor)).toEqual(['5']);
   });
 
-  it('rejects an invalid event and publishes nothing', async () => {
+  it('forgets a conversation nobody follows that holds nothing', () => {
     const bus = createMemoryBus();
-    await expect(
-      bus.publish('c1', { type: 'delta', messageId: 'm', offset: -1, text: 'x' }),
-    ).rejects.toThrow(StreamEventError);
-    expect(bus.entries('c1')).toEqual([]);
+    for (let i = 0; i < 100; i++) bus.subscribe(`c${i}`, undefined, collector().sink)();
+    expect(bus.conversations()).toBe(0);
   });
 
-  it('rejects a bad conversation id and bad options with what to do', async () => {
+  it('rejects bad options and names the bus in its messages', async () => {
     const bus = createMemoryBus();
     await expect(bus.publish('', delta(0, 'a'))).rejects.toThrow(
       /\[seqline\] \[bus\] \[memory\] conversationId/,
     );
     expect(() => createMemoryBus({ maxLength: 0 })).toThrow(MessageBusError);
-  });
-
-  it('stops delivering on close', async () => {
-    const bus = createMemoryBus();
-    const { entries, sink } = collector();
-    bus.subscribe('c1', undefined, sink);
-    await bus.close();
-    await expect(bus.publish('c1', delta(0, 'a'))).rejects.toThrow(/after close/);
-    expect(entries).toEqual([]);
+    expect(() => createMemoryBus({ retainMs: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'invalid_option' }),
+    );
   });
 });

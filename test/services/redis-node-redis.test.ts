@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALLOCATE_SCRIPT_SHA, createRedisAllocator } from '../../src/redis';
+import { createRedisAllocator } from '../../src/redis';
+import { ALLOCATE_SCRIPT_SHA } from '../../src/redis/script';
 import { SequenceAllocatorError } from '../../src/server';
 import { testSequenceAllocator } from '../../src/testing';
 import { REDIS_URL, requireService } from '../support/services';

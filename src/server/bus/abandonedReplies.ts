@@ -51,6 +51,7 @@ export async function finishAbandonedReplies(
   const { bus, persist } = options;
   if (typeof persist !== 'function') {
     throw new MessageBusError(
+      'invalid_option',
       '[seqline] [bus] finishAbandonedReplies needs persist: (update) => store the content and status',
     );
   }

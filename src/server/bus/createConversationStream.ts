@@ -82,6 +82,7 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
   assertConversationId(conversationId, 'stream');
   if (typeof loadSnapshot !== 'function') {
     throw new MessageBusError(
+      'invalid_option',
       '[seqline] [bus] loadSnapshot must be a function (conversationId, afterSequence) => the messages stored after that sequence',
     );
   }
@@ -89,6 +90,7 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
   const start = options.after ?? 0;
   if (!Number.isSafeInteger(start) || start < 0) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] after must be a sequence (an integer of 0 or more), got ${String(options.after)}`,
     );
   }
@@ -190,6 +192,7 @@ async function load(
   const rows = await loadSnapshot(conversationId, afterSequence);
   if (!Array.isArray(rows)) {
     throw new MessageBusError(
+      'invalid_input',
       `[seqline] [bus] loadSnapshot(${JSON.stringify(conversationId)}, ${afterSequence}) must return an array of messages, got ${typeof rows}`,
     );
   }

@@ -120,6 +120,7 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   const retry = persistRetryOptions(options);
   if (typeof persist !== 'function') {
     throw new MessageBusError(
+      'invalid_option',
       '[seqline] [bus] createReplyWriter needs persist: (update) => store the content and status',
     );
   }
@@ -129,6 +130,7 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   ] as const) {
     if (!Number.isFinite(value) || value < 0) {
       throw new MessageBusError(
+        'invalid_option',
         `[seqline] [bus] ${name} must be 0 or a positive number, got ${String(value)}`,
       );
     }
@@ -181,6 +183,7 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
   const assertOpen = (what: string) => {
     if (finished) {
       throw new MessageBusError(
+        'reply_ended',
         `[seqline] [bus] ${what} after the reply ${messageId} ended: create a new writer for a new reply`,
       );
     }
@@ -221,11 +224,15 @@ export function createReplyWriter(options: ReplyWriterOptions): ReplyWriter {
     async append(input, at) {
       assertOpen('append()');
       if (typeof input !== 'string')
-        throw new MessageBusError(`[seqline] [bus] append() takes a string, got ${typeof input}`);
+        throw new MessageBusError(
+          'invalid_input',
+          `[seqline] [bus] append() takes a string, got ${typeof input}`,
+        );
       let text = input;
       if (at !== undefined) {
         if (!Number.isSafeInteger(at) || at < 0 || at > content.length) {
           throw new MessageBusError(
+            'invalid_input',
             `[seqline] [bus] append() offset must be an integer from 0 to the content's length (${content.length}), got ${String(at)}: text cannot start past the end`,
           );
         }

@@ -1,11 +1,7 @@
-import {
-  assertConversationId,
-  type BusEntry,
-  type BusSink,
-  checkPublish,
-  type MessageBus,
-  MessageBusError,
-} from './messageBus';
+import type { BusDriver, DriverListener } from './busDriver';
+import { createMessageBus } from './createMessageBus';
+import { integerCursors } from './cursor';
+import { assertPositiveIntegers, type BusEntry, type MessageBus } from './messageBus';
 
 /** Options of {@link createMemoryBus}. */
 export interface MemoryBusOptions {
@@ -41,7 +37,7 @@ export interface MemoryBus extends MessageBus {
  * `"1"`, `"2"`, … per conversation, so they mean nothing to another
  * process: use `createRedisBus` or `createPostgresBus` as soon as two
  * instances serve one conversation. Delivery is synchronous, inside
- * `publish`.
+ * `publish`, and so is a subscriber's replay, inside `subscribe`.
  *
  * @example
  * const bus = createMemoryBus();
@@ -49,50 +45,55 @@ export interface MemoryBus extends MessageBus {
  * await bus.publish('c1', { type: 'delta', messageId: 'm2', offset: 0, text: 'Hi' }); // '1'
  */
 export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
+  const { driver, held } = createMemoryDriver(options);
+  const bus = createMessageBus({ driver });
+  return {
+    publish: bus.publish,
+    subscribe: bus.subscribe,
+    close: bus.close,
+    subscribers: bus.subscribers,
+    entries: (conversationId) => held.get(conversationId)?.entries ?? [],
+    conversations: () => held.size,
+  };
+}
+
+/** The memory {@link BusDriver}, with the map it keeps (for `MemoryBus`'s test views). */
+export function createMemoryDriver(options: MemoryBusOptions = {}) {
   const maxLength = options.maxLength ?? 10_000;
   const retainMs = options.retainMs ?? 3_600_000;
-  for (const [name, value] of [
-    ['maxLength', maxLength],
-    ['retainMs', retainMs],
-  ] as const) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new MessageBusError(
-        `[seqline] [bus] [memory] ${name} must be a positive integer, got ${String(value)}`,
-      );
-    }
-  }
-  const conversations = new Map<string, Conversation>();
-  let closed = false;
+  assertPositiveIntegers('memory', { maxLength, retainMs });
+  const held = new Map<string, Held>();
+  let listener: DriverListener | undefined;
   const get = (id: string) => {
-    let found = conversations.get(id);
+    let found = held.get(id);
     if (!found) {
-      found = { entries: [], dropped: 0, sinks: new Set(), expiry: undefined };
-      conversations.set(id, found);
+      found = { entries: [], dropped: 0, watched: false, expiry: undefined };
+      held.set(id, found);
     }
     clearTimeout(found.expiry);
     found.expiry = undefined;
     return found;
   };
   /** Once nobody listens: forget it now when it holds nothing, else after retainMs. */
-  const idle = (id: string, conversation: Conversation) => {
-    if (conversation.sinks.size > 0 || conversations.get(id) !== conversation) return;
+  const idle = (id: string, conversation: Held) => {
+    if (conversation.watched || held.get(id) !== conversation) return;
     if (conversation.entries.length === 0) {
-      conversations.delete(id);
+      held.delete(id);
       return;
     }
     clearTimeout(conversation.expiry);
     conversation.expiry = setTimeout(() => {
-      if (conversation.sinks.size === 0 && conversations.get(id) === conversation)
-        conversations.delete(id);
+      if (!conversation.watched && held.get(id) === conversation) held.delete(id);
     }, retainMs);
     // Never keep a process alive just to forget a conversation.
     (conversation.expiry as { unref?: () => void }).unref?.();
   };
 
-  return {
-    async publish(conversationId, input) {
-      const event = checkPublish('memory', closed, conversationId, input);
-      const conversation = get(conversationId);
+  const driver: BusDriver = {
+    name: 'memory',
+    cursors: integerCursors,
+    append(id, event) {
+      const conversation = get(id);
       const entry: BusEntry = {
         cursor: String(conversation.dropped + conversation.entries.length + 1),
         event,
@@ -102,59 +103,51 @@ export function createMemoryBus(options: MemoryBusOptions = {}): MemoryBus {
         conversation.entries.shift();
         conversation.dropped++;
       }
-      // A sink may unsubscribe while we deliver: iterate a copy.
-      for (const sink of [...conversation.sinks])
-        if (conversation.sinks.has(sink)) sink.event(entry);
-      idle(conversationId, conversation);
+      if (conversation.watched) listener?.news(id, [entry]);
+      idle(id, conversation);
       return entry.cursor;
     },
-    subscribe(conversationId, fromCursor, sink) {
-      assertConversationId(conversationId, 'memory');
-      if (closed) return () => {};
-      const conversation = get(conversationId);
-      const after = position(fromCursor, conversation);
-      const replay = conversation.entries.slice(Math.max(0, after - conversation.dropped));
-      let active = true;
-      // Added before the replay, so nothing a sink publishes in reaction is missed or doubled.
-      conversation.sinks.add(sink);
-      for (const entry of replay) {
-        if (!active) break;
-        sink.event(entry);
-      }
-      return () => {
-        if (!active) return;
-        active = false;
-        conversation.sinks.delete(sink);
-        idle(conversationId, conversation);
-      };
+    read(id, after, limit) {
+      const conversation = held.get(id);
+      if (!conversation) return [];
+      const from = Math.max(0, (after === undefined ? 0 : Number(after)) - conversation.dropped);
+      return conversation.entries.slice(from, from + limit);
+    },
+    head(id) {
+      const conversation = held.get(id);
+      const last = conversation ? conversation.dropped + conversation.entries.length : 0;
+      return last > 0 ? String(last) : undefined;
+    },
+    watch(id) {
+      get(id).watched = true;
+    },
+    unwatch(id) {
+      const conversation = held.get(id);
+      if (!conversation) return;
+      conversation.watched = false;
+      idle(id, conversation);
+    },
+    open(next) {
+      listener = next;
     },
     async close() {
-      closed = true;
-      for (const conversation of conversations.values()) {
-        conversation.sinks.clear();
+      for (const conversation of held.values()) {
+        conversation.watched = false;
         clearTimeout(conversation.expiry);
       }
     },
-    entries: (conversationId) => conversations.get(conversationId)?.entries ?? [],
-    subscribers: (conversationId) => conversations.get(conversationId)?.sinks.size ?? 0,
-    conversations: () => conversations.size,
   };
+  return { driver, held };
 }
 
 // ---------------------------------------------------------------------------
 
-interface Conversation {
+interface Held {
   entries: BusEntry[];
   /** Entries trimmed off the front; cursors stay absolute. */
   dropped: number;
-  sinks: Set<BusSink>;
+  /** A subscriber follows it: announce its entries, keep it. */
+  watched: boolean;
   /** Forgets the conversation retainMs after it was last published to with nobody listening. */
   expiry: ReturnType<typeof setTimeout> | undefined;
-}
-
-/** The absolute position to replay after; anything unknown (malformed, future) replays everything held. */
-function position(cursor: string | undefined, conversation: Conversation): number {
-  if (cursor === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(cursor)) return 0;
-  const value = Number(cursor);
-  return value <= conversation.dropped + conversation.entries.length ? value : 0;
 }

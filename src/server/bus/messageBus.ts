@@ -1,4 +1,4 @@
-import { SeqlineError } from '../../core/errors';
+import { CodedSeqlineError } from '../../core/errors';
 import { parseStreamEvent, type StreamEvent } from '../../core/schemas';
 
 /** One published event with its bus cursor. */
@@ -37,7 +37,10 @@ export interface BusSink {
  * or malformed cursor the same way, never as an error.
  *
  * Implementations: `createMemoryBus` (one process), `createRedisBus`
- * (`seqline/redis`), `createPostgresBus` (`seqline/sql`).
+ * (`seqline/redis`), `createPostgresBus` (`seqline/sql`). Each is a
+ * `BusDriver` (the few primitives a backend provides) turned into a bus by
+ * `createMessageBus`; write a driver for another backend and check it with
+ * `testMessageBus` from `seqline/testing`.
  */
 export interface MessageBus {
   /**
@@ -63,10 +66,29 @@ export interface MessageBus {
 export const BUS_START = '0';
 
 /**
- * A bus failed or was misused. Messages start with `[seqline] [bus]` and say
- * what to do; `cause` keeps the driver's error.
+ * Why a {@link MessageBusError} was thrown:
+ * - `invalid_conversation_id`: empty, not a string, or over 255 UTF-8 bytes;
+ * - `invalid_option`: a bus, writer or stream option is out of range or of the wrong type;
+ * - `invalid_input`: a call's argument is wrong (an offset past the end, a non-string text, …);
+ * - `closed`: publish after `close()`;
+ * - `reply_ended`: a reply writer used after its reply finished;
+ * - `persist_failed`: a reply's persist callback kept failing;
+ * - `driver_failed`: the backend (Redis, Postgres, your driver) failed; `cause` keeps its error.
  */
-export class MessageBusError extends SeqlineError {
+export type MessageBusErrorCode =
+  | 'invalid_conversation_id'
+  | 'invalid_option'
+  | 'invalid_input'
+  | 'closed'
+  | 'reply_ended'
+  | 'persist_failed'
+  | 'driver_failed';
+
+/**
+ * A bus failed or was misused. Messages start with `[seqline] [bus]` and say
+ * what to do; `code` says which case it is; `cause` keeps the driver's error.
+ */
+export class MessageBusError extends CodedSeqlineError<MessageBusErrorCode> {
   override name = 'MessageBusError';
 }
 
@@ -80,13 +102,27 @@ export function assertConversationId(
 ): asserts conversationId is string {
   if (typeof conversationId !== 'string' || conversationId.length === 0) {
     throw new MessageBusError(
+      'invalid_conversation_id',
       `[seqline] [bus] [${bus}] conversationId must be a non-empty string, got ${typeof conversationId === 'string' ? 'an empty string' : typeof conversationId}`,
     );
   }
   if (encoder.encode(conversationId).length > MAX_CONVERSATION_ID_BYTES) {
     throw new MessageBusError(
+      'invalid_conversation_id',
       `[seqline] [bus] [${bus}] conversationId is longer than ${MAX_CONVERSATION_ID_BYTES} UTF-8 bytes; use a shorter id (or a hash of it)`,
     );
+  }
+}
+
+/** Throws `MessageBusError` (`invalid_option`) naming the first option that is not a positive integer. */
+export function assertPositiveIntegers(bus: string, options: Record<string, number>): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new MessageBusError(
+        'invalid_option',
+        `[seqline] [bus] [${bus}] ${name} must be a positive integer, got ${String(value)}`,
+      );
+    }
   }
 }
 
@@ -103,7 +139,10 @@ export function checkPublish(
 ): StreamEvent {
   assertConversationId(conversationId, bus);
   if (closed) {
-    throw new MessageBusError(`[seqline] [bus] [${bus}] publish after close(): create a new bus`);
+    throw new MessageBusError(
+      'closed',
+      `[seqline] [bus] [${bus}] publish after close(): create a new bus`,
+    );
   }
   return parseStreamEvent(input);
 }

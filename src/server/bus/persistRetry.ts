@@ -15,11 +15,13 @@ export function persistRetryOptions(options: {
   const delayMs = options.persistRetryDelayMs ?? 100;
   if (!Number.isSafeInteger(retries) || retries < 0) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] persistRetries must be 0 or a positive integer, got ${String(retries)}`,
     );
   }
   if (!Number.isFinite(delayMs) || delayMs < 0) {
     throw new MessageBusError(
+      'invalid_option',
       `[seqline] [bus] persistRetryDelayMs must be 0 or a positive number, got ${String(delayMs)}`,
     );
   }
@@ -44,6 +46,7 @@ export async function withRetry(
       if (failures >= retry.retries) {
         const message = error instanceof Error ? error.message : String(error);
         throw new MessageBusError(
+          'persist_failed',
           `[seqline] [bus] ${what} failed ${failures + 1} time(s): ${message}. Nothing changed; call it again to retry`,
           { cause: error },
         );
