@@ -32,7 +32,7 @@ export interface TestMessageBusOptions<Bus extends MessageBus> {
    * Breaks the bus's connection under it (e.g. kills its listening
    * connection). When given, a case checks that subscribers are told to
    * resync and that delivery goes on.
-   * @default the resync case is skipped
+   * @default the resync case is not run
    */
   interrupt?: (bus: Bus) => Promise<unknown>;
   /**
@@ -263,24 +263,26 @@ export function testMessageBus<Bus extends MessageBus>(options: TestMessageBusOp
       await waitFor(() => seen.entries.length >= 1, 'the 255-byte conversation');
     });
 
-    it.runIf(options.interrupt !== undefined)(
-      'a broken connection: subscribers resync and delivery goes on',
-      async () => {
+    // Registered only with `interrupt`: a bus without a connection (memory) has nothing to break,
+    // and a skipped case would read as a gap in a backend's run.
+    const interrupt = options.interrupt;
+    if (interrupt) {
+      it('a broken connection: subscribers resync and delivery goes on', async () => {
         const bus = await open();
         const id = conversation();
         const seen = collector();
         bus.subscribe(id, undefined, seen.sink);
         await a.publish(id, delta(0, 'a'));
         await waitFor(() => seen.entries.length === 1, 'the first entry');
-        await options.interrupt!(bus);
+        await interrupt(bus);
         await a.publish(id, delta(1, 'b'));
         await waitFor(() => seen.resyncs() >= 1, 'a resync');
         await a.publish(id, delta(2, 'c'));
         await waitFor(() => seen.texts().includes('c'), 'live again');
         // Whatever the backend kept arrives in order, once.
         expect(new Set(seen.cursors()).size).toBe(seen.entries.length);
-      },
-    );
+      });
+    }
 
     it('close(): publish rejects with closed, subscribe delivers nothing', async () => {
       const bus = await open();
