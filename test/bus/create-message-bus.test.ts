@@ -82,4 +82,42 @@ describe('createMessageBus', () => {
     await bus.publish('c1', delta(0, 'a'));
     expect(seen.texts()).toEqual(['a']);
   });
+  // Regression: a subscriber whose replay read less than the first one to hand over went live at
+  // the shared position and never got what lay between (seen as lost entries on the Postgres bus
+  // with concurrent publishers and joiners).
+  it('a joiner whose replay read less than the shared position reads the rest before going live', async () => {
+    const { driver } = createMemoryDriver();
+    let listener: DriverListener | undefined;
+    const held: Array<() => void> = [];
+    const bus = createMessageBus({
+      driver: {
+        ...driver,
+        // Announcements come without entries (a pointer-only driver), and reads resolve when told.
+        open(next) {
+          listener = next;
+          driver.open({ ...next, news: (id) => next.news(id) });
+        },
+        read(id, after, limit) {
+          const entries = driver.read(id, after, limit);
+          return new Promise((resolve) => held.push(() => resolve(entries)));
+        },
+      },
+    });
+    const [early, late] = [collector(), collector()];
+    bus.subscribe('c1', undefined, early.sink); // its replay reads now: nothing yet
+    driver.append('c1', delta(0, 'a') as never);
+    listener!.news('c1');
+    bus.subscribe('c1', undefined, late.sink); // its replay reads now: 'a'
+    const flush = async () => {
+      while (held.length > 0) {
+        held.pop()!();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+    };
+    await flush(); // the later reader hands over first, the early one after it
+    await bus.publish('c1', delta(1, 'b'));
+    await flush();
+    expect(late.texts()).toEqual(['a', 'b']);
+    expect(early.texts()).toEqual(['a', 'b']);
+  });
 });

@@ -53,6 +53,27 @@ describe.runIf(postgres)('createPostgresBus', () => {
     expect(seen.entries[0]!.event).toMatchObject({ text: big });
   });
 
+  // Small events ride in the NOTIFY, large ones are read from their row: a small event must never
+  // overtake a large one published before it (the fan-out used to deliver an inline event while the
+  // read of an earlier pointer was still running, and that read's entry was then skipped as old).
+  it('large (read) and small (inline) events interleaved: every subscriber gets all, in order', async () => {
+    const a = open();
+    const b = open();
+    const id = randomUUID();
+    const seen = collector();
+    b.subscribe(id, undefined, seen.sink);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const texts = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0 ? `${i}${'x'.repeat(9000)}` : `${i}`,
+    );
+    const publishing = [a.publish(id, delta(0, texts[0]!))];
+    for (let i = 1; i < texts.length; i++) publishing.push(a.publish(id, delta(i, texts[i]!)));
+    await Promise.all(publishing);
+    await waitFor(() => seen.entries.length >= texts.length, 'every event');
+    expect(seen.entries.map((e) => e.cursor)).toEqual(texts.map((_, i) => String(i + 1)));
+    expect([...seen.texts()].sort()).toEqual([...texts].sort());
+  });
+
   it('concurrent publishers on one conversation: positions are exactly 1..n, in order, for every subscriber', async () => {
     const a = open();
     const b = open();

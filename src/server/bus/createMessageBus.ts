@@ -98,11 +98,14 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
     try {
       do {
         conversation.again = false;
+        const announced = conversation.announced;
         for (;;) {
           const entries = await driver.read(id, conversation.position, PAGE);
           distribute(conversation, entries);
           if (entries.length < PAGE || conversations.get(id) !== conversation) break;
         }
+        // Every announcement made before this read began has been read and distributed.
+        conversation.covered = announced;
       } while (conversation.again && !closed);
     } catch (error) {
       onError(wrap(driver.name, `reading new entries of ${JSON.stringify(id)}`, error));
@@ -121,7 +124,7 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
 
   /** Clamps a forged cursor, replays, then hands the subscriber over to live delivery. */
   const join = (id: string, conversation: Conversation, sub: Subscriber) => {
-    const handover = () => {
+    const handover = (retry = true): void => {
       const buffered = sub.buffer ?? [];
       sub.buffer = undefined;
       for (const entry of buffered) deliver(sub, entry);
@@ -131,8 +134,27 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
         conversation.position = sub.position;
         void pump(id, conversation);
       }
-      // Every entry distributed from now on is past the shared position; a subscriber not ahead of it needs no compare.
       const at = conversation.position;
+      if (
+        retry &&
+        sub.active &&
+        conversation.ready &&
+        at !== undefined &&
+        (sub.position === undefined || compare(sub.position, at) < 0)
+      ) {
+        // Its replay read less than the shared position: what lies between was announced before
+        // the conversation was ready (and not buffered), so read it before going live.
+        sub.buffer = [];
+        try {
+          const again = replay(id, sub);
+          if (again instanceof Promise) again.then(() => handover(), failed);
+          else handover();
+        } catch (error) {
+          failed(error);
+        }
+        return;
+      }
+      // Every entry distributed from now on is past the shared position; a subscriber not ahead of it needs no compare.
       sub.live =
         sub.active &&
         conversation.ready &&
@@ -140,10 +162,10 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
     };
     const failed = (error: unknown) => {
       // Closed or left meanwhile: nobody to tell.
-      if (closed || !sub.active) return handover();
+      if (closed || !sub.active) return handover(false);
       onError(wrap(driver.name, `replaying ${JSON.stringify(id)}; the subscriber resyncs`, error));
       sub.sink.resync?.();
-      handover();
+      handover(false);
     };
     try {
       const done = then(conversation.watching, () => {
@@ -155,7 +177,7 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
           return replay(id, sub);
         });
       });
-      if (done instanceof Promise) done.then(handover, failed);
+      if (done instanceof Promise) done.then(() => handover(), failed);
       else handover();
     } catch (error) {
       failed(error);
@@ -166,8 +188,15 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
     news(id, entries, cursor) {
       const conversation = conversations.get(id);
       if (!conversation) return;
-      if (entries) distribute(conversation, entries);
-      else if (!seen(conversation, cursor)) void pump(id, conversation);
+      // Entries carried by the announcement are next in line unless an earlier announcement came
+      // without its entries and is not read yet (a driver that carries small events only): then a
+      // read takes them all, in order.
+      if (entries && conversation.covered === conversation.announced) {
+        distribute(conversation, entries);
+      } else if (!seen(conversation, entries?.at(-1)?.cursor ?? cursor)) {
+        conversation.announced++;
+        void pump(id, conversation);
+      }
     },
     lost() {
       for (const [id, conversation] of conversations) {
@@ -195,6 +224,8 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
           position: undefined,
           pumping: false,
           again: false,
+          announced: 0,
+          covered: 0,
         };
         conversations.set(conversationId, conversation);
         try {
@@ -264,6 +295,10 @@ interface Conversation {
   position: string | undefined;
   pumping: boolean;
   again: boolean;
+  /** Announcements that came without their entries and were not yet read. */
+  announced: number;
+  /** `announced` as it was when the last complete read began: equal when none is outstanding. */
+  covered: number;
 }
 
 /** `next(value)`, after `value` settles when it is a promise: keeps a synchronous driver synchronous. */

@@ -15,6 +15,9 @@ import { POSTGRES_ERRORS, postgresCode } from './errors';
 
 export { busTableDDL } from './busTable';
 
+/** Events up to this many bytes of JSON ride in the NOTIFY payload (capped at 8000 bytes with the id). */
+const INLINE_BYTES = 7000;
+
 /** A notification as node-postgres emits it. */
 export interface PostgresNotification {
   channel: string;
@@ -91,11 +94,11 @@ export interface PostgresBus extends MessageBus {
 
 /**
  * A {@link MessageBus} on PostgreSQL LISTEN/NOTIFY, for apps that run no
- * Redis. NOTIFY payloads are capped at 8000 bytes, so an event never travels
- * in one: it is stored in the events table and NOTIFY carries only a pointer,
- * `<position> <conversationId>`. Each instance listens on one connection,
- * and reads new rows once per conversation, however many of its clients
- * follow it.
+ * Redis. Every event is stored in the events table; NOTIFY carries
+ * `[position, conversationId, event]`, or only `[position, conversationId]`
+ * when the event is over 7000 bytes (NOTIFY payloads are capped at 8000) and
+ * the listener reads its row. Each instance listens on one connection, and
+ * reads rows once per conversation, however many of its clients follow it.
  *
  * Cursors are per-conversation positions (`1`, `2`, …) taken from a heads
  * row in the same statement as the insert. The row lock serialises
@@ -150,10 +153,12 @@ export function createPostgresDriver(options: PostgresBusOptions) {
   RETURNING position
 ), added AS (
   INSERT INTO ${events} (conversation_id, position, event)
-  SELECT $1, position, $2::jsonb FROM head
+  SELECT $1, position, $2::text::jsonb FROM head
   RETURNING position
 )
-SELECT position, pg_notify($3, position::text || ' ' || $1) FROM added`;
+SELECT position, pg_notify($3, CASE WHEN octet_length($2::text) <= ${INLINE_BYTES}
+  THEN json_build_array(position, $1::text, $2::text::json)
+  ELSE json_build_array(position, $1::text) END::text) FROM added`;
   const readSql = /* sql */ `SELECT position, event FROM ${events}
 WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   const headSql = /* sql */ `SELECT position FROM ${heads} WHERE conversation_id = $1`;
@@ -185,9 +190,28 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
 
   const onNotification = (message: PostgresNotification) => {
     if (message.channel !== channel || !message.payload) return;
-    // `<position> <conversationId>`: the fan-out reads the rows, once per conversation.
-    const space = message.payload.indexOf(' ');
-    listener?.news(message.payload.slice(space + 1), undefined, message.payload.slice(0, space));
+    // `[position, conversationId, event?]`: a small event rides along (no read, one round trip
+    // less per delta); a large one is only pointed to and the fan-out reads its row.
+    let position: unknown;
+    let id: unknown;
+    let event: unknown;
+    try {
+      [position, id, event] = JSON.parse(message.payload) as unknown[];
+    } catch (error) {
+      report(fail('reading a notification', error));
+      return;
+    }
+    if (typeof id !== 'string' || !Number.isSafeInteger(position)) return;
+    const cursor = String(position);
+    let entry: BusEntry | undefined;
+    if (event !== undefined) {
+      try {
+        entry = { cursor, event: parseStreamEvent(event) };
+      } catch {
+        // Not a valid event: the read skips and reports its row.
+      }
+    }
+    listener?.news(id, entry && [entry], cursor);
   };
 
   /** Checks out the LISTEN connection; again (with backoff) after it breaks, then tells the fan-out. */
