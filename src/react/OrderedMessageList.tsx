@@ -11,12 +11,12 @@ import {
   useRef,
   useSyncExternalStore,
 } from 'react';
+import { type ConversationStore, getConversationStore } from '../client/conversationStore';
+import { type MessagesQueryInput, messagesQueryOptions } from '../client/messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from '../client/olderHistory';
 import { discardOptimistic, type SequenceGap, type TimelineMessage } from '../index';
-import { type ConversationStore, getConversationStore } from './conversationStore';
 import { layoutRowBlocks, type RowBlockLayout } from './layoutRowBlocks';
 import { defaultGap, defaultLoadOlder, defaultRow, plural, VISUALLY_HIDDEN } from './listDefaults';
-import { type MessagesQueryInput, messagesQueryOptions } from './messagesQueryOptions';
-import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
 import { useChatScroll } from './useChatScroll';
 
 /** What the row render prop gets for one message. */

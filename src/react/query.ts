@@ -4,10 +4,11 @@
  * without React and without `"use client"`, so a React Server Component can
  * prefetch a conversation (`queryClient.prefetchQuery(messagesQueryOptions(id))`)
  * and hand it to the client with `dehydrate`. seqline/react exports the same
- * functions (one copy: the build shares them).
+ * functions (one copy: the build shares them), and so does seqline/client,
+ * the framework-free layer they live in.
  */
-export type { ConversationStore } from './conversationStore';
-export { getConversationStore, messagesQueryKey } from './conversationStore';
+export type { ConversationStore } from '../client/conversationStore';
+export { getConversationStore, messagesQueryKey } from '../client/conversationStore';
 export type {
   FetchMessages,
   FetchMessagesParams,
@@ -15,7 +16,12 @@ export type {
   PostMessage,
   PostMessageParams,
   PostMessageResult,
-} from './fetchers';
-export { createFetchMessages, createPostMessage, RequestError } from './fetchers';
-export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
-export { messagesQueryOptions } from './messagesQueryOptions';
+  RequestErrorCode,
+} from '../client/fetchers';
+export { createFetchMessages, createPostMessage, RequestError } from '../client/fetchers';
+export type {
+  MessagesData,
+  MessagesQueryInput,
+  MessagesQueryOptions,
+} from '../client/messagesQueryOptions';
+export { messagesQueryOptions } from '../client/messagesQueryOptions';

@@ -1,15 +1,15 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { applyStreamEvent, type StreamEvent, StreamEventError } from '../index';
-import { getConversationStore } from './conversationStore';
-import { type CreateEventSource, createFetchEventSource } from './eventSource';
+import { getConversationStore } from '../client/conversationStore';
+import { type CreateEventSource, createFetchEventSource } from '../client/eventSource';
 import {
   conversationUrl,
   createFetchMessages,
   type FetchMessages,
   type FetchOptions,
-} from './fetchers';
-import { streamUrlAfter, whenHistorySettled } from './streamStart';
+} from '../client/fetchers';
+import { streamUrlAfter, whenHistorySettled } from '../client/streamStart';
+import { applyStreamEvent, type StreamEvent, StreamEventError } from '../index';
 
 /** Options for `useMessageStream`. */
 export interface UseMessageStreamOptions extends FetchOptions {

@@ -1,13 +1,13 @@
 import { type UseQueryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useSyncExternalStore } from 'react';
-import type { SequenceGap, Timeline, TimelineMessage } from '../index';
-import { getConversationStore } from './conversationStore';
+import { getConversationStore } from '../client/conversationStore';
 import {
   type MessagesData,
   type MessagesQueryInput,
   messagesQueryOptions,
-} from './messagesQueryOptions';
-import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
+} from '../client/messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from '../client/olderHistory';
+import type { SequenceGap, Timeline, TimelineMessage } from '../index';
 
 /** Options for `useMessages`: how to fetch, plus TanStack Query's usual knobs. */
 export interface UseMessagesOptions

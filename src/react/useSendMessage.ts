@@ -5,6 +5,16 @@ import {
   useQueryClient,
 } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
+import { type ConversationStore, getConversationStore } from '../client/conversationStore';
+import {
+  createPostMessage,
+  type FetchOptions,
+  type PostMessage,
+  type PostMessageParams,
+  type PostMessageResult,
+} from '../client/fetchers';
+import { defaultOutbox, type Outbox, type OutboxEntry } from '../client/outbox';
+import { type SendRetryOptions, sendRetry } from '../client/sendRetry';
 import { warn } from '../core/warn';
 import {
   addOptimistic,
@@ -15,16 +25,6 @@ import {
   type MessageRole,
   mergeMessages,
 } from '../index';
-import { type ConversationStore, getConversationStore } from './conversationStore';
-import {
-  createPostMessage,
-  type FetchOptions,
-  type PostMessage,
-  type PostMessageParams,
-  type PostMessageResult,
-} from './fetchers';
-import { defaultOutbox, type Outbox, type OutboxEntry } from './outbox';
-import { type SendRetryOptions, sendRetry } from './sendRetry';
 
 /** Options for `useSendMessage`. */
 export interface UseSendMessageOptions extends FetchOptions {

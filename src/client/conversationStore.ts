@@ -1,4 +1,4 @@
-import { hashKey, type QueryClient } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/query-core';
 import { warn } from '../core/warn';
 import {
   changedKeys,
@@ -13,6 +13,15 @@ import type { FetchMessages } from './fetchers';
 /** The query key of a conversation's history: `['seqline', 'messages', conversationId]`. */
 export function messagesQueryKey(conversationId: string) {
   return ['seqline', 'messages', conversationId] as const;
+}
+
+/**
+ * The cache hash of a conversation's history query, as `queryClient` computes it
+ * (so a custom `queryKeyHashFn` in its defaults is followed). Through the client,
+ * not `hashKey`, so this layer imports nothing of TanStack Query at run time.
+ */
+export function historyQueryHash(queryClient: QueryClient, conversationId: string): string {
+  return queryClient.defaultQueryOptions({ queryKey: messagesQueryKey(conversationId) }).queryHash;
 }
 
 /**
@@ -188,7 +197,7 @@ function createConversationStore(
     }
   };
   mergeHistory(queryClient.getQueryData(queryKey));
-  const queryHash = hashKey(queryKey);
+  const queryHash = historyQueryHash(queryClient, conversationId);
   const unsubscribeCache = queryClient.getQueryCache().subscribe((event) => {
     if (
       event.type === 'updated' &&

@@ -1,0 +1,85 @@
+/**
+ * seqline/client is framework-free: no React, no TanStack React adapter,
+ * anywhere in its import graph, and TanStack Query only as types (the
+ * caller hands in its `QueryClient`), so Vue, Svelte or plain JS use it as
+ * it is. It walks the real graph from the entry, so a new import anywhere
+ * under src/client (or what it reaches) fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { QueryClient } from '@tanstack/query-core';
+import ts from 'typescript';
+import { describe, expect, it, vi } from 'vitest';
+
+const ENTRY = resolve(__dirname, '../../src/client/index.ts');
+
+/** Every file reached from `entry` and every package imported, with whether it is `import type`. */
+function walk(entry: string) {
+  const seen = new Set<string>();
+  const packages = new Map<string, { file: string; typeOnly: boolean }[]>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) && !ts.isExportDeclaration(statement)) continue;
+      const specifier = statement.moduleSpecifier;
+      if (!specifier || !ts.isStringLiteral(specifier)) continue;
+      const name = specifier.text;
+      if (name.startsWith('.')) {
+        const base = resolve(dirname(file), name);
+        visit(base.endsWith('.ts') ? base : `${base}.ts`);
+        continue;
+      }
+      const typeOnly = ts.isImportDeclaration(statement)
+        ? statement.importClause?.isTypeOnly === true
+        : statement.isTypeOnly;
+      const uses = packages.get(name) ?? [];
+      uses.push({ file: relative(resolve(__dirname, '../..'), file), typeOnly });
+      packages.set(name, uses);
+    }
+  };
+  visit(entry);
+  return { files: [...seen], packages };
+}
+
+describe('seqline/client is framework-free', () => {
+  it('imports no React and TanStack Query only as types, transitively', () => {
+    const { files, packages } = walk(ENTRY);
+    expect(files.length).toBeGreaterThan(8); // the walk really followed the graph
+    expect(files.some((file) => file.includes('/src/react/'))).toBe(false);
+    expect([...packages.keys()].sort()).toEqual(['@tanstack/query-core', 'zod/mini']);
+    // At run time it calls only the QueryClient it is given.
+    expect(packages.get('@tanstack/query-core')!.filter((use) => !use.typeOnly)).toEqual([]);
+  });
+
+  it('loads and runs a store with react made unloadable', async () => {
+    vi.resetModules();
+    const forbid = (name: string) => () => {
+      throw new Error(`seqline/client imported ${name}`);
+    };
+    vi.doMock('react', forbid('react'));
+    vi.doMock('@tanstack/react-query', forbid('@tanstack/react-query'));
+    const client = await import('../../src/client/index');
+    const queryClient = new QueryClient();
+    queryClient.setQueryData(client.messagesQueryKey('c'), {
+      messages: [
+        {
+          id: '1',
+          conversationId: 'c',
+          sequence: 1,
+          createdAt: '2026-01-01T00:00:00Z',
+          role: 'user',
+          content: 'hi',
+          status: 'complete',
+        },
+      ],
+    });
+    const store = client.getConversationStore(queryClient, 'c');
+    const stop = store.subscribe(() => {});
+    expect(store.getTimeline().keys).toEqual(['1']);
+    stop();
+    vi.doUnmock('react');
+    vi.doUnmock('@tanstack/react-query');
+  });
+});
