@@ -30,3 +30,5 @@ export type { Outbox, OutboxEntry, WebStorageLike, WebStorageOutboxOptions } fro
 export { createMemoryOutbox, createWebStorageOutbox } from './outbox';
 export type { SendRetryOptions } from './sendRetry';
 export { isTransientSendError } from './sendRetry';
+export type { StreamController, StreamOptions, StreamStatus } from './streamController';
+export { createStreamController } from './streamController';
