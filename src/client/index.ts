@@ -8,6 +8,8 @@
  */
 export type { ConversationStore } from './conversationStore';
 export { getConversationStore, messagesQueryKey } from './conversationStore';
+export type { SeqlineClient } from './createSeqlineClient';
+export { createSeqlineClient } from './createSeqlineClient';
 export type { CreateEventSource, EventSourceLike, EventSourceMessage } from './eventSource';
 export { createFetchEventSource } from './eventSource';
 export type {

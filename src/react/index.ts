@@ -2,6 +2,9 @@
  * seqline/react: hooks and a list component over the seqline timeline,
  * with TanStack Query for history and sends.
  */
+
+export type { SeqlineClient } from '../client/createSeqlineClient';
+export { createSeqlineClient } from '../client/createSeqlineClient';
 export type { CreateEventSource, EventSourceLike, EventSourceMessage } from '../client/eventSource';
 export { createFetchEventSource } from '../client/eventSource';
 export type {
@@ -22,6 +25,8 @@ export type {
 export { OrderedMessageList } from './OrderedMessageList';
 // The server-safe part (query options, key, fetchers, store), also published as seqline/query.
 export * from './query';
+export type { SeqlineProviderProps } from './SeqlineProvider';
+export { SeqlineProvider, useSeqlineClient } from './SeqlineProvider';
 export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
 export { useMessageStream } from './useMessageStream';
 export type { UseMessagesOptions, UseMessagesResult } from './useMessages';

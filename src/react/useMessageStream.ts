@@ -6,6 +6,7 @@ import {
   type StreamOptions,
   type StreamStatus,
 } from '../client/streamController';
+import { useFetchOptions } from './SeqlineProvider';
 
 /** Options for `useMessageStream`: the stream controller's, plus `enabled`. */
 export interface UseMessageStreamOptions extends StreamOptions {
@@ -38,8 +39,9 @@ export interface UseMessageStreamResult {
  */
 export function useMessageStream(
   conversationId: string,
-  options: UseMessageStreamOptions = {},
+  ownOptions: UseMessageStreamOptions = {},
 ): UseMessageStreamResult {
+  const options = useFetchOptions(ownOptions);
   const queryClient = useQueryClient();
   const latest = useRef(options);
   latest.current = options;

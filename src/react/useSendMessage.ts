@@ -1,11 +1,6 @@
-import {
-  useIsMutating,
-  useMutation,
-  useMutationState,
-  useQueryClient,
-} from '@tanstack/react-query';
+import { useIsMutating, useMutation, useMutationState } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
-import { type ConversationStore, getConversationStore } from '../client/conversationStore';
+import type { ConversationStore } from '../client/conversationStore';
 import {
   createPostMessage,
   type FetchOptions,
@@ -25,6 +20,8 @@ import {
   type MessageRole,
   mergeMessages,
 } from '../index';
+import { useFetchOptions } from './SeqlineProvider';
+import { useConversationStore } from './useConversationStore';
 
 /** Options for `useSendMessage`. */
 export interface UseSendMessageOptions extends FetchOptions {
@@ -106,9 +103,10 @@ export interface UseSendMessageResult {
  */
 export function useSendMessage(
   conversationId: string,
-  options: UseSendMessageOptions = {},
+  ownOptions: UseSendMessageOptions = {},
 ): UseSendMessageResult {
-  const store = getConversationStore(useQueryClient(), conversationId);
+  const options = useFetchOptions(ownOptions);
+  const store = useConversationStore(conversationId);
   const postMessage = options.postMessage ?? createPostMessage(options);
   const outbox = options.outbox === false ? undefined : (options.outbox ?? defaultOutbox());
   const mutationKey = ['seqline', 'send', conversationId];
