@@ -50,6 +50,8 @@ export interface StreamOptions extends FetchOptions {
   onError?: (error: Error) => void;
   /** Each valid event, after it was applied, with its `id:` cursor. */
   onEvent?: (event: StreamEvent, eventId: string | undefined) => void;
+  /** Each change of the connection's status. */
+  onStatus?: (status: StreamStatus) => void;
 }
 
 /** `'connecting'`, `'open'` or `'closed'` (waiting to reconnect, or stopped). */
@@ -65,9 +67,8 @@ export interface StreamController {
   start(): void;
   /** Closes the stream and cancels every timer; `start` opens it again. */
   stop(): void;
+  /** The connection's status now (`onStatus` is told each change). */
   getStatus(): StreamStatus;
-  /** Called when the status changes. */
-  subscribe(listener: () => void): () => void;
 }
 
 /**
@@ -88,12 +89,11 @@ export function createStreamController(
   options: StreamOptions | (() => StreamOptions) = {},
 ): StreamController {
   const opts = typeof options === 'function' ? options : () => options;
-  const statusListeners = new Set<() => void>();
   let status: StreamStatus = 'closed';
   const setStatus = (next: StreamStatus) => {
     if (next === status) return;
     status = next;
-    for (const listener of [...statusListeners]) listener();
+    opts().onStatus?.(next);
   };
   const report = (error: Error) => opts().onError?.(error);
   let running: { stop(): void } | undefined;
@@ -185,10 +185,6 @@ export function createStreamController(
       setStatus('closed');
     },
     getStatus: () => status,
-    subscribe(listener) {
-      statusListeners.add(listener);
-      return () => statusListeners.delete(listener);
-    },
   };
 }
 

@@ -8,8 +8,8 @@ import {
 } from '../client/streamController';
 import { useFetchOptions } from './SeqlineProvider';
 
-/** Options for `useMessageStream`: the stream controller's, plus `enabled`. */
-export interface UseMessageStreamOptions extends StreamOptions {
+/** Options for `useMessageStream`: the stream controller's (its status is returned), plus `enabled`. */
+export interface UseMessageStreamOptions extends Omit<StreamOptions, 'onStatus'> {
   /**
    * Subscribe only while true.
    * @default true
@@ -43,9 +43,10 @@ export function useMessageStream(
 ): UseMessageStreamResult {
   const options = useFetchOptions(ownOptions);
   const queryClient = useQueryClient();
-  const latest = useRef(options);
-  latest.current = options;
   const [status, setStatus] = useState<StreamStatus>('closed');
+  const latest = useRef<StreamOptions>(options);
+  // The status is the hook's state; the controller's other options are the caller's.
+  latest.current = { ...options, onStatus: setStatus };
   const enabled = options.enabled ?? true;
   const url = options.url ?? `${conversationUrl(conversationId, options)}/stream`;
 
@@ -53,12 +54,8 @@ export function useMessageStream(
   useEffect(() => {
     if (!enabled) return;
     const stream = createStreamController(queryClient, conversationId, () => latest.current);
-    const unsubscribe = stream.subscribe(() => setStatus(stream.getStatus()));
     stream.start();
-    return () => {
-      stream.stop();
-      unsubscribe();
-    };
+    return () => stream.stop();
   }, [queryClient, conversationId, url, enabled]);
 
   return { status };

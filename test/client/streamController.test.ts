@@ -87,9 +87,8 @@ afterEach(() => {
 
 describe('createStreamController', () => {
   it('connects at once without a history query, and reports its status', () => {
-    const stream = controller();
     const seen: string[] = [];
-    stream.subscribe(() => seen.push(stream.getStatus()));
+    const stream = controller({ onStatus: (status) => seen.push(status) });
     expect(stream.getStatus()).toBe('closed');
     stream.start();
     stream.start(); // twice: still one connection
