@@ -8,18 +8,7 @@
 import { QueryClient } from '@tanstack/query-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getConversationStore, messagesQueryKey } from '../../src/client/index';
-
-function message(sequence: number) {
-  return {
-    id: `m${sequence}`,
-    conversationId: 'c',
-    sequence,
-    createdAt: '2026-01-01T00:00:00Z',
-    role: 'user',
-    content: `m${sequence}`,
-    status: 'complete',
-  };
-}
+import { message } from './fixtures';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

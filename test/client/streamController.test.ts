@@ -13,6 +13,7 @@ import {
   type StreamOptions,
 } from '../../src/client/index';
 import { StreamEventError } from '../../src/index';
+import { message } from './fixtures';
 
 class Source implements EventSourceLike {
   onmessage: EventSourceLike['onmessage'] = null;
@@ -50,18 +51,6 @@ const createEventSource: CreateEventSource = (url, { lastEventId }) => {
   opened.push(source);
   return source;
 };
-
-function message(sequence: number, content = `m${sequence}`) {
-  return {
-    id: `m${sequence}`,
-    conversationId: 'c',
-    sequence,
-    createdAt: '2026-01-01T00:00:00Z',
-    role: 'user',
-    content,
-    status: 'complete',
-  };
-}
 
 let queryClient: QueryClient;
 let id = 0;
@@ -108,7 +97,7 @@ describe('createStreamController', () => {
     const stream = controller();
     stream.start();
     expect(opened).toEqual([]);
-    resolve({ messages: [message(1), message(2)].map((m) => ({ ...m, conversationId })) });
+    resolve({ messages: [message(1, conversationId), message(2, conversationId)] });
     await history;
     expect(opened.map((s) => s.url)).toEqual(['/s?after=2']);
     stream.stop();
@@ -118,7 +107,7 @@ describe('createStreamController', () => {
     const errors: Error[] = [];
     const stream = controller({ reconnectDelay: 100, onError: (e) => errors.push(e) });
     stream.start();
-    opened[0]!.emit({ type: 'message', message: { ...message(1), conversationId } }, '7');
+    opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '7');
     opened[0]!.drop();
     expect(stream.getStatus()).toBe('closed');
     expect(errors[0]!.message).toMatch(/dropped; resuming after event 7/);
@@ -158,12 +147,12 @@ describe('createStreamController', () => {
 
   it('fetches exactly a gap after gapDelay, once', async () => {
     const fetchMessages = vi.fn(async ({ after }: { after?: number }) =>
-      after === 1 ? [{ ...message(2), conversationId }] : [],
+      after === 1 ? [message(2, conversationId)] : [],
     );
     const stream = controller({ gapDelay: 30, fetchMessages });
     stream.start();
-    opened[0]!.emit({ type: 'message', message: { ...message(1), conversationId } }, '1');
-    opened[0]!.emit({ type: 'message', message: { ...message(3), conversationId } }, '3');
+    opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '1');
+    opened[0]!.emit({ type: 'message', message: message(3, conversationId) }, '3');
     const store = getConversationStore(queryClient, conversationId);
     expect(store.getTimeline().gaps).toEqual([{ from: 2, to: 2 }]);
     await vi.advanceTimersByTimeAsync(29);
@@ -195,8 +184,8 @@ describe('createStreamController', () => {
     const stream = controller({ reconnectDelay: 10, gapDelay: 10, fetchMessages });
     stream.start();
     const store = getConversationStore(queryClient, conversationId);
-    opened[0]!.emit({ type: 'message', message: { ...message(3), conversationId } }, '3');
-    opened[0]!.emit({ type: 'message', message: { ...message(1), conversationId } }, '1');
+    opened[0]!.emit({ type: 'message', message: message(3, conversationId) }, '3');
+    opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '1');
     opened[0]!.drop();
     stream.stop();
     await vi.advanceTimersByTimeAsync(1000);
