@@ -3,19 +3,6 @@
  * with TanStack Query for history and sends.
  */
 
-export type { SeqlineClient } from '../client/createSeqlineClient';
-export { createSeqlineClient } from '../client/createSeqlineClient';
-export type { CreateEventSource, EventSourceLike, EventSourceMessage } from '../client/eventSource';
-export { createFetchEventSource } from '../client/eventSource';
-export type {
-  Outbox,
-  OutboxEntry,
-  WebStorageLike,
-  WebStorageOutboxOptions,
-} from '../client/outbox';
-export { createMemoryOutbox, createWebStorageOutbox } from '../client/outbox';
-export type { SendRetryOptions } from '../client/sendRetry';
-export { isTransientSendError } from '../client/sendRetry';
 export type {
   JumpToLatestProps,
   LoadOlderProps,
@@ -23,7 +10,8 @@ export type {
   OrderedMessageListProps,
 } from './OrderedMessageList';
 export { OrderedMessageList } from './OrderedMessageList';
-// The server-safe part (query options, key, fetchers, store), also published as seqline/query.
+// The framework-free layer the hooks bind to (store, stream controller, fetchers, outbox,
+// createSeqlineClient), as react-query re-exports query-core; also seqline/client and seqline/query.
 export * from './query';
 export type { SeqlineProviderProps } from './SeqlineProvider';
 export { SeqlineProvider, useSeqlineClient } from './SeqlineProvider';
