@@ -21,6 +21,21 @@ import { BASE, newQueryClient, setupMsw } from './harness';
 
 const msw = setupMsw();
 
+const api: { current?: UseSendMessageResult; count?: number } = {};
+
+/** A chat whose hooks and list are given no baseUrl, fetch or headers. */
+function Chat() {
+  api.count = useMessages('p1').messages.length;
+  useMessageStream('p1');
+  api.current = useSendMessage('p1', { headers: { 'x-tenant': 't1' }, outbox: false });
+  return (
+    <OrderedMessageList
+      conversationId="p1"
+      renderMessage={({ message }) => <p>{message.content}</p>}
+    />
+  );
+}
+
 it('gives every hook and the list the client’s base URL and headers; a hook’s own headers add to them', async () => {
   msw.use(
     createMessageHandlers({
@@ -39,18 +54,6 @@ it('gives every hook and the list the client’s base URL and headers; a hook’
       tenant: request.headers.get('x-tenant'),
     });
   });
-  const api: { current?: UseSendMessageResult; count?: number } = {};
-  function Chat() {
-    api.count = useMessages('p1').messages.length;
-    useMessageStream('p1');
-    api.current = useSendMessage('p1', { headers: { 'x-tenant': 't1' }, outbox: false });
-    return (
-      <OrderedMessageList
-        conversationId="p1"
-        renderMessage={({ message }) => <p>{message.content}</p>}
-      />
-    );
-  }
   const client = createSeqlineClient({ baseUrl: BASE, headers: { authorization: 'Bearer k' } });
   render(
     <QueryClientProvider client={newQueryClient()}>
