@@ -17,6 +17,8 @@ export default defineConfig({
     // The `seqline` bin; its #!/usr/bin/env node line is kept by esbuild.
     cli: 'src/cli/index.ts',
     msw: 'src/msw/index.ts',
+    // The framework-free client layer seqline/react binds to (types only from @tanstack/query-core).
+    client: 'src/client/index.ts',
     react: 'src/react/index.ts',
     // The server-safe part of seqline/react: no "use client", importable from a Server Component.
     query: 'src/react/query.ts',

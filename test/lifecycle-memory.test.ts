@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
-import { getConversationStore } from '../src/react/conversationStore';
+import { getConversationStore } from '../src/client/conversationStore';
 import { createMemoryBus, createStreamHub } from '../src/server';
 
 setFlagsFromString('--expose-gc');

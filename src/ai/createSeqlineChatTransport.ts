@@ -1,8 +1,8 @@
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai';
+import { createFetchEventSource, type EventSourceLike } from '../client/eventSource';
+import type { FetchOptions } from '../client/fetchers';
 import { SeqlineError } from '../core/errors';
 import { type Message, parseMessage, parseStreamEvent, type StreamEvent } from '../core/schemas';
-import { createFetchEventSource, type EventSourceLike } from '../react/eventSource';
-import type { FetchOptions } from '../react/fetchers';
 import { type AiPart, STOPPED } from './parts';
 import { toUIMessage } from './uiMessages';
 

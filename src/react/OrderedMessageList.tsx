@@ -11,13 +11,15 @@ import {
   useRef,
   useSyncExternalStore,
 } from 'react';
+import type { ConversationStore } from '../client/conversationStore';
+import { type MessagesQueryInput, messagesQueryOptions } from '../client/messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from '../client/olderHistory';
 import { discardOptimistic, type SequenceGap, type TimelineMessage } from '../index';
-import { type ConversationStore, getConversationStore } from './conversationStore';
 import { layoutRowBlocks, type RowBlockLayout } from './layoutRowBlocks';
 import { defaultGap, defaultLoadOlder, defaultRow, plural, VISUALLY_HIDDEN } from './listDefaults';
-import { type MessagesQueryInput, messagesQueryOptions } from './messagesQueryOptions';
-import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
+import { useFetchOptions } from './SeqlineProvider';
 import { useChatScroll } from './useChatScroll';
+import { useConversationStore } from './useConversationStore';
 
 /** What the row render prop gets for one message. */
 export interface MessageRowProps {
@@ -70,7 +72,7 @@ export type OrderedMessageListProps<As extends ElementType = 'div'> = {
    * How to load history (the same options as `useMessages`). The list loads
    * it itself but never re-renders for the query's state: the messages
    * reach it through the timeline.
-   * @default {} (the default fetcher on the same origin)
+   * @default {} (the default fetcher, with the `SeqlineProvider`'s options if any, else same origin)
    */
   history?: MessagesQueryInput;
   /** Shown when the conversation has no messages. */
@@ -137,7 +139,7 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
     conversationId,
     renderMessage = defaultRow,
     renderGap = defaultGap,
-    history,
+    history: ownHistory,
     empty,
     as,
     scrollRef,
@@ -147,7 +149,8 @@ export function OrderedMessageList<As extends ElementType = 'div'>(
     ...rest
   } = props;
   const queryClient = useQueryClient();
-  const store = getConversationStore(queryClient, conversationId);
+  const store = useConversationStore(conversationId);
+  const history = useFetchOptions(ownHistory ?? {});
   useQuery({ ...messagesQueryOptions(conversationId, history), notifyOnChangeProps: [] });
   const older = getOlderHistory(store);
   const olderState = useSyncExternalStore(older.subscribe, older.getState, older.getState);

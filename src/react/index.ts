@@ -2,8 +2,7 @@
  * seqline/react: hooks and a list component over the seqline timeline,
  * with TanStack Query for history and sends.
  */
-export type { CreateEventSource, EventSourceLike, EventSourceMessage } from './eventSource';
-export { createFetchEventSource } from './eventSource';
+
 export type {
   JumpToLatestProps,
   LoadOlderProps,
@@ -11,12 +10,11 @@ export type {
   OrderedMessageListProps,
 } from './OrderedMessageList';
 export { OrderedMessageList } from './OrderedMessageList';
-export type { Outbox, OutboxEntry, WebStorageLike, WebStorageOutboxOptions } from './outbox';
-export { createMemoryOutbox, createWebStorageOutbox } from './outbox';
-// The server-safe part (query options, key, fetchers, store), also published as seqline/query.
+// The framework-free layer the hooks bind to (store, stream controller, fetchers, outbox,
+// createSeqlineClient), as react-query re-exports query-core; also seqline/client and seqline/query.
 export * from './query';
-export type { SendRetryOptions } from './sendRetry';
-export { isTransientSendError } from './sendRetry';
+export type { SeqlineProviderProps } from './SeqlineProvider';
+export { SeqlineProvider, useSeqlineClient } from './SeqlineProvider';
 export type { UseMessageStreamOptions, UseMessageStreamResult } from './useMessageStream';
 export { useMessageStream } from './useMessageStream';
 export type { UseMessagesOptions, UseMessagesResult } from './useMessages';

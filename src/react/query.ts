@@ -3,19 +3,8 @@
  * query's options and key, the default fetchers, the conversation store —
  * without React and without `"use client"`, so a React Server Component can
  * prefetch a conversation (`queryClient.prefetchQuery(messagesQueryOptions(id))`)
- * and hand it to the client with `dehydrate`. seqline/react exports the same
- * functions (one copy: the build shares them).
+ * and hand it to the client with `dehydrate`. Since issue 16 it is the whole
+ * framework-free layer, seqline/client, under the name React apps know;
+ * seqline/react exports the same (one copy: the build shares them).
  */
-export type { ConversationStore } from './conversationStore';
-export { getConversationStore, messagesQueryKey } from './conversationStore';
-export type {
-  FetchMessages,
-  FetchMessagesParams,
-  FetchOptions,
-  PostMessage,
-  PostMessageParams,
-  PostMessageResult,
-} from './fetchers';
-export { createFetchMessages, createPostMessage, RequestError } from './fetchers';
-export type { MessagesData, MessagesQueryInput } from './messagesQueryOptions';
-export { messagesQueryOptions } from './messagesQueryOptions';
+export * from '../client/index';

@@ -1,13 +1,14 @@
 import { type UseQueryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useSyncExternalStore } from 'react';
-import type { SequenceGap, Timeline, TimelineMessage } from '../index';
-import { getConversationStore } from './conversationStore';
 import {
   type MessagesData,
   type MessagesQueryInput,
   messagesQueryOptions,
-} from './messagesQueryOptions';
-import { fetchOlderWith, getOlderHistory, hasOlderHistory } from './olderHistory';
+} from '../client/messagesQueryOptions';
+import { fetchOlderWith, getOlderHistory, hasOlderHistory } from '../client/olderHistory';
+import type { SequenceGap, Timeline, TimelineMessage } from '../index';
+import { useFetchOptions } from './SeqlineProvider';
+import { useConversationStore } from './useConversationStore';
 
 /** Options for `useMessages`: how to fetch, plus TanStack Query's usual knobs. */
 export interface UseMessagesOptions
@@ -67,9 +68,9 @@ export function useMessages(
   conversationId: string,
   options: UseMessagesOptions = {},
 ): UseMessagesResult {
-  const { baseUrl, fetch, headers, fetchMessages, pageSize, ...query } = options;
+  const { baseUrl, fetch, headers, fetchMessages, pageSize, ...query } = useFetchOptions(options);
   const queryClient = useQueryClient();
-  const store = getConversationStore(queryClient, conversationId);
+  const store = useConversationStore(conversationId);
   const result = useQuery({
     ...messagesQueryOptions(conversationId, { baseUrl, fetch, headers, fetchMessages, pageSize }),
     ...query,

@@ -1,10 +1,15 @@
-import {
-  useIsMutating,
-  useMutation,
-  useMutationState,
-  useQueryClient,
-} from '@tanstack/react-query';
+import { useIsMutating, useMutation, useMutationState } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
+import type { ConversationStore } from '../client/conversationStore';
+import {
+  createPostMessage,
+  type FetchOptions,
+  type PostMessage,
+  type PostMessageParams,
+  type PostMessageResult,
+} from '../client/fetchers';
+import { defaultOutbox, type Outbox, type OutboxEntry } from '../client/outbox';
+import { type SendRetryOptions, sendRetry } from '../client/sendRetry';
 import { warn } from '../core/warn';
 import {
   addOptimistic,
@@ -15,16 +20,8 @@ import {
   type MessageRole,
   mergeMessages,
 } from '../index';
-import { type ConversationStore, getConversationStore } from './conversationStore';
-import {
-  createPostMessage,
-  type FetchOptions,
-  type PostMessage,
-  type PostMessageParams,
-  type PostMessageResult,
-} from './fetchers';
-import { defaultOutbox, type Outbox, type OutboxEntry } from './outbox';
-import { type SendRetryOptions, sendRetry } from './sendRetry';
+import { useFetchOptions } from './SeqlineProvider';
+import { useConversationStore } from './useConversationStore';
 
 /** Options for `useSendMessage`. */
 export interface UseSendMessageOptions extends FetchOptions {
@@ -106,9 +103,10 @@ export interface UseSendMessageResult {
  */
 export function useSendMessage(
   conversationId: string,
-  options: UseSendMessageOptions = {},
+  ownOptions: UseSendMessageOptions = {},
 ): UseSendMessageResult {
-  const store = getConversationStore(useQueryClient(), conversationId);
+  const options = useFetchOptions(ownOptions);
+  const store = useConversationStore(conversationId);
   const postMessage = options.postMessage ?? createPostMessage(options);
   const outbox = options.outbox === false ? undefined : (options.outbox ?? defaultOutbox());
   const mutationKey = ['seqline', 'send', conversationId];

@@ -1,4 +1,4 @@
-import type { QueryClient } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/query-core';
 import { type Message, mergeMessages, type Timeline } from '../index';
 import { type ConversationStore, messagesQueryKey } from './conversationStore';
 import { createFetchMessages, type FetchMessages, loadPage } from './fetchers';

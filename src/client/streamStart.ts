@@ -1,6 +1,6 @@
-import { hashKey, type QueryClient } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/query-core';
 import type { Timeline } from '../index';
-import { messagesQueryKey } from './conversationStore';
+import { historyQueryHash, messagesQueryKey } from './conversationStore';
 
 /**
  * Calls `ready` once the conversation's history query (if there is one) has
@@ -27,7 +27,7 @@ export function whenHistorySettled(
     ready();
     return () => {};
   }
-  const hash = hashKey(queryKey);
+  const hash = historyQueryHash(queryClient, conversationId);
   const unsubscribe = cache.subscribe((event) => {
     // On `updated` (not on observer events, which can run first): the store, subscribed
     // before us, has then merged the page, so the stream URL can start after it.

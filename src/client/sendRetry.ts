@@ -27,7 +27,9 @@ export interface SendRetryOptions {
  */
 export function isTransientSendError(error: Error): boolean {
   if (error instanceof RequestError) {
-    const { status } = error;
+    const { status, code } = error;
+    // A body that is not the protocol is a server bug: sending again would not change it.
+    if (code === 'BAD_RESPONSE') return false;
     return status === undefined || status === 408 || status === 429 || status >= 500;
   }
   // A custom postMessage over fetch: fetch rejects with a TypeError when the network fails.

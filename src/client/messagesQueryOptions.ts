@@ -1,4 +1,4 @@
-import { type QueryClient, queryOptions } from '@tanstack/react-query';
+import type { DataTag, QueryClient, QueryFunction, QueryKey } from '@tanstack/query-core';
 import { warn } from '../core/warn';
 import { type Message, ValidationError } from '../index';
 import { getConversationStore, messagesQueryKey } from './conversationStore';
@@ -19,6 +19,16 @@ import { getOlderHistory } from './olderHistory';
  */
 export interface MessagesData {
   messages: Message[];
+}
+
+/**
+ * The history query's options: its key (tagged with its data type, so
+ * `setQueryData(queryKey, …)` is typed) and its `queryFn`. Spread into
+ * `useQuery`, `prefetchQuery`, `ensureQueryData` or any TanStack adapter.
+ */
+export interface MessagesQueryOptions {
+  queryKey: DataTag<QueryKey, MessagesData, Error>;
+  queryFn: QueryFunction<MessagesData, QueryKey>;
 }
 
 /** How the history is fetched. */
@@ -50,11 +60,16 @@ export interface MessagesQueryInput extends FetchOptions {
  * await queryClient.prefetchQuery(messagesQueryOptions('c1', { baseUrl: '/api' }));
  * queryClient.setQueryData(messagesQueryOptions('c1').queryKey, { messages });
  */
-export function messagesQueryOptions(conversationId: string, input: MessagesQueryInput = {}) {
+export function messagesQueryOptions(
+  conversationId: string,
+  input: MessagesQueryInput = {},
+): MessagesQueryOptions {
   const fetchMessages = input.fetchMessages ?? createFetchMessages(input);
   const pageSize = input.pageSize ?? 200;
-  return queryOptions<MessagesData>({
-    queryKey: messagesQueryKey(conversationId),
+  // What TanStack's `queryOptions()` does (it returns its argument, typed): here without
+  // importing a framework adapter, so Vue, Svelte and plain query-core users share it.
+  return {
+    queryKey: messagesQueryKey(conversationId) as unknown as MessagesQueryOptions['queryKey'],
     // A page the schema rejects (a server bug) is said at once, not only after the retries.
     queryFn: ({ signal, client }) =>
       load({ signal, client }).catch((error: unknown) => {
@@ -65,7 +80,7 @@ export function messagesQueryOptions(conversationId: string, input: MessagesQuer
           );
         throw error;
       }),
-  });
+  };
 
   async function load({
     signal,

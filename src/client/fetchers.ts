@@ -1,4 +1,5 @@
-import { type Message, type MessageRole, parseMessage, SeqlineError } from '../index';
+import { CodedSeqlineError } from '../core/errors';
+import { type Message, type MessageRole, parseMessage } from '../index';
 
 /** How the default fetchers reach the server (seqline's wire protocol, docs/protocol.md). */
 export interface FetchOptions {
@@ -52,13 +53,24 @@ export interface PostMessageResult {
   reply?: unknown;
 }
 
+/** Why a request failed, for programmatic handling. */
+export type RequestErrorCode =
+  /** No response arrived (the network failed, CORS, DNS, …); `status` is undefined. */
+  | 'NETWORK'
+  /** The server answered an error status (`status`, maybe `retryAfterMs`). */
+  | 'HTTP_STATUS'
+  /** The server answered, but not with seqline's wire protocol (e.g. no `{ messages }`). */
+  | 'BAD_RESPONSE';
+
 /**
  * A request of the default fetchers failed: the network failed (`status`
- * undefined) or the server answered an error status. `useSendMessage`
- * retries the transient ones (network, 408, 429, 5xx) and honours
- * `retryAfterMs` (the response's `Retry-After`).
+ * undefined, code `NETWORK`), the server answered an error status
+ * (`HTTP_STATUS`) or a body that is not the wire protocol (`BAD_RESPONSE`).
+ * `useSendMessage` retries the transient ones (network, 408, 429, 5xx) and
+ * honours `retryAfterMs` (the response's `Retry-After`). A custom fetcher may
+ * throw one too; without `code`, it follows from `status`.
  */
-export class RequestError extends SeqlineError {
+export class RequestError extends CodedSeqlineError<RequestErrorCode> {
   override name = 'RequestError';
   /** The HTTP status, or undefined when no response arrived. */
   readonly status: number | undefined;
@@ -67,9 +79,17 @@ export class RequestError extends SeqlineError {
 
   constructor(
     message: string,
-    options: ErrorOptions & { status?: number; retryAfterMs?: number } = {},
+    options: ErrorOptions & {
+      status?: number;
+      retryAfterMs?: number;
+      code?: RequestErrorCode;
+    } = {},
   ) {
-    super(message, options);
+    super(
+      options.code ?? (options.status === undefined ? 'NETWORK' : 'HTTP_STATUS'),
+      message,
+      options,
+    );
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
   }
@@ -98,7 +118,9 @@ export function createFetchMessages(options: FetchOptions = {}): FetchMessages {
     const body = await request(options, url, { signal });
     const messages = (body as { messages?: unknown })?.messages;
     if (!Array.isArray(messages)) {
-      throw new SeqlineError(`[seqline] [react] GET ${url} did not return { messages: [...] }`);
+      throw new RequestError(`[seqline] [client] GET ${url} did not return { messages: [...] }`, {
+        code: 'BAD_RESPONSE',
+      });
     }
     return messages;
   };
@@ -121,7 +143,9 @@ export function createPostMessage(options: FetchOptions = {}): PostMessage {
     });
     const result = body as Partial<PostMessageResult> | null;
     if (!result || result.message === undefined) {
-      throw new SeqlineError(`[seqline] [react] POST ${url} did not return { message }`);
+      throw new RequestError(`[seqline] [client] POST ${url} did not return { message }`, {
+        code: 'BAD_RESPONSE',
+      });
     }
     return result as PostMessageResult;
   };
@@ -175,14 +199,14 @@ async function request(options: FetchOptions, url: string, init: RequestInit): P
     });
   } catch (cause) {
     if ((cause as Error)?.name === 'AbortError') throw cause;
-    throw new RequestError(`[seqline] [react] ${method} ${url} failed: ${String(cause)}`, {
+    throw new RequestError(`[seqline] [client] ${method} ${url} failed: ${String(cause)}`, {
       cause,
     });
   }
   if (!response.ok) {
     const detail = await errorDetail(response);
     throw new RequestError(
-      `[seqline] [react] ${method} ${url} answered ${response.status}${detail ? `: ${detail}` : ''}; check the server implements the seqline wire protocol (docs/protocol.md in the seqline package)`,
+      `[seqline] [client] ${method} ${url} answered ${response.status}${detail ? `: ${detail}` : ''}; check the server implements the seqline wire protocol (docs/protocol.md in the seqline package)`,
       { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) },
     );
   }

@@ -1,4 +1,4 @@
-import { hashKey, type QueryClient } from '@tanstack/react-query';
+import type { QueryClient } from '@tanstack/query-core';
 import { warn } from '../core/warn';
 import {
   changedKeys,
@@ -13,6 +13,15 @@ import type { FetchMessages } from './fetchers';
 /** The query key of a conversation's history: `['seqline', 'messages', conversationId]`. */
 export function messagesQueryKey(conversationId: string) {
   return ['seqline', 'messages', conversationId] as const;
+}
+
+/**
+ * The cache hash of a conversation's history query, as `queryClient` computes it
+ * (so a custom `queryKeyHashFn` in its defaults is followed). Through the client,
+ * not `hashKey`, so this layer imports nothing of TanStack Query at run time.
+ */
+export function historyQueryHash(queryClient: QueryClient, conversationId: string): string {
+  return queryClient.defaultQueryOptions({ queryKey: messagesQueryKey(conversationId) }).queryHash;
 }
 
 /**
@@ -51,12 +60,15 @@ const stores = new WeakMap<QueryClient, Map<string, ConversationStore>>();
 
 /**
  * The store of one conversation under `queryClient`, created on first use.
- * Once nothing subscribes to it (no mounted hook) for the history query's
- * `gcTime` (default 5 minutes), it is released, like an inactive query: the
- * next use starts a new one from the cached history. A new client (a page
- * refresh) starts from the server's history again. It follows the history query
- * (`messagesQueryKey`), so data from a fetch, a prefetch or `setQueryData`
- * is merged into the timeline — merged, never replacing newer live state.
+ * While something subscribes to it (a mounted hook, a started stream
+ * controller) it follows the history query (`messagesQueryKey`): data from a
+ * fetch, a prefetch or `setQueryData` is merged into the timeline — merged,
+ * never replacing newer live state — and what landed while nobody listened is
+ * merged when the first listener comes. The last listener's leaving ends its
+ * query-cache subscription; idle for the history query's `gcTime` (default
+ * 5 minutes), the store is released, like an inactive query, and the next use
+ * starts a new one from the cached history. A new client (a page refresh)
+ * starts from the server's history again.
  *
  * @example
  * const store = getConversationStore(queryClient, 'c1');
@@ -90,18 +102,24 @@ function createConversationStore(
   onRelease: (store: ConversationStore) => void,
 ): ConversationStore {
   let timeline = createTimeline(conversationId);
-  // Subscribers (hooks) holding the store; at 0, the release timer runs.
+  // Subscribers (hooks, stream controllers) holding the store. The first one
+  // subscribes it to the query cache; at 0 it unsubscribes and the release timer runs.
   let holders = 0;
   let releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  let unsubscribeCache: (() => void) | undefined;
   const hold = (unsubscribe: () => void) => {
-    holders++;
+    if (holders++ === 0) follow();
     clearTimeout(releaseTimer);
     let held = true;
     return () => {
       unsubscribe();
       if (!held) return;
       held = false;
-      if (--holders === 0) releaseLater();
+      if (--holders === 0) {
+        unsubscribeCache?.();
+        unsubscribeCache = undefined;
+        releaseLater();
+      }
     };
   };
   const listeners = new Set<() => void>();
@@ -173,7 +191,11 @@ function createConversationStore(
     },
   };
 
+  // The history data merged last: a value is merged once, however often it is seen.
+  let merged: unknown;
   const mergeHistory = (data: unknown) => {
+    if (data === merged) return;
+    merged = data;
     const messages = (data as { messages?: unknown } | undefined)?.messages;
     if (!Array.isArray(messages)) return;
     try {
@@ -188,23 +210,26 @@ function createConversationStore(
     }
   };
   mergeHistory(queryClient.getQueryData(queryKey));
-  const queryHash = hashKey(queryKey);
-  const unsubscribeCache = queryClient.getQueryCache().subscribe((event) => {
-    if (
-      event.type === 'updated' &&
-      event.action.type === 'success' &&
-      event.query.queryHash === queryHash
-    ) {
-      mergeHistory(event.query.state.data);
-    }
-  });
+  const queryHash = historyQueryHash(queryClient, conversationId);
+  /** Follows the history query while held: what landed meanwhile first, then each success. */
+  function follow() {
+    mergeHistory(queryClient.getQueryData(queryKey));
+    unsubscribeCache = queryClient.getQueryCache().subscribe((event) => {
+      if (
+        event.type === 'updated' &&
+        event.action.type === 'success' &&
+        event.query.queryHash === queryHash
+      ) {
+        mergeHistory(event.query.state.data);
+      }
+    });
+  }
   function releaseLater() {
     // The history query's gcTime: its own defaults over the client's, else TanStack Query's 5 minutes.
     const gcTime = queryClient.defaultQueryOptions({ queryKey }).gcTime ?? 300_000;
     if (gcTime === Number.POSITIVE_INFINITY) return;
     releaseTimer = setTimeout(() => {
       if (holders > 0) return;
-      unsubscribeCache();
       onRelease(store);
     }, gcTime);
     // Never keep a process (SSR, tests) alive just to release a store.
