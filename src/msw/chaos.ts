@@ -123,7 +123,11 @@ const REMEMBERED = 256;
 /** @internal */
 export function createDeliveryTracker(): DeliveryTracker {
   const open = new Map<string, number>();
-  /** Per conversation with an open stream: the message ids delivered lately, oldest first. */
+  /**
+   * Per conversation: the message ids its streams delivered lately, oldest
+   * first. Kept when a stream closes: the one that resumes after it does not
+   * send them again (its cursor says the client has them).
+   */
   const reached = new Map<string, Set<string>>();
   const waiters = new Set<{
     conversationId: string;
@@ -148,16 +152,11 @@ export function createDeliveryTracker(): DeliveryTracker {
       open.set(conversationId, (open.get(conversationId) ?? 0) + 1);
     },
     close(conversationId) {
-      const count = (open.get(conversationId) ?? 1) - 1;
-      if (count > 0) open.set(conversationId, count);
-      else {
-        open.delete(conversationId);
-        reached.delete(conversationId);
-      }
+      open.set(conversationId, (open.get(conversationId) ?? 1) - 1);
       wake(conversationId);
     },
     delivered(conversationId, event) {
-      if (event.type !== 'message' || !open.get(conversationId)) return;
+      if (event.type !== 'message') return;
       let seen = reached.get(conversationId);
       if (!seen) {
         seen = new Set();

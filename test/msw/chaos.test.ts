@@ -8,6 +8,7 @@ import {
   mergeMessages,
   type Timeline,
 } from '../../src/index';
+import { createDeliveryTracker } from '../../src/msw/chaos';
 import { type ChaosOptions, createMessageHandlers } from '../../src/msw/index';
 import { followStream, type Received, record, take } from './sseClient';
 
@@ -117,6 +118,28 @@ describe('chaos: echo before the POST response', () => {
     await stream.stop();
     expect(order).toEqual(Array(5).fill('echo first'));
     expect(handlers.db.bus.subscribers(id)).toBe(0);
+  });
+
+  it('counts an echo a dropped stream delivered: the resumed one does not send it again', async () => {
+    const tracker = createDeliveryTracker();
+    tracker.open('c1');
+    tracker.delivered('c1', { type: 'message', message: { id: 'm1' } } as never);
+    tracker.close('c1');
+    // The client reconnects before the POST waits; its cursor already covers m1.
+    tracker.open('c1');
+    const started = performance.now();
+    await tracker.waitFor('c1', ['m1'], 2_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // Waits for one it has not delivered, until the timeout.
+    let settled = false;
+    void tracker.waitFor('c1', ['m1', 'm2'], 2_000).then(() => {
+      settled = true;
+    });
+    await sleep(20);
+    expect(settled).toBe(false);
+    tracker.delivered('c1', { type: 'message', message: { id: 'm2' } } as never);
+    await sleep(0);
+    expect(settled).toBe(true);
   });
 
   it('does not hang a POST when no stream is open', async () => {
