@@ -14,7 +14,7 @@ const config: StorybookConfig = {
     // Stories import the package as users do (`seqline/react`), built from source: no `npm run build` first.
     const alias = [
       { find: /^seqline$/, replacement: src('index.ts') },
-      { find: /^seqline\/(react|msw)$/, replacement: src('$1/index.ts') },
+      { find: /^seqline\/(react|msw|server)$/, replacement: src('$1/index.ts') },
     ];
     const existing = viteConfig.resolve?.alias;
     return {

@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite';
 import { delay, HttpResponse, http } from 'msw';
 import { OrderedMessageList } from 'seqline/react';
+import { createConversationStream, createSseResponse } from 'seqline/server';
 import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { expectListMatchesServer, renderedRows } from './support/assertions';
 import { ChatDemo } from './support/ChatDemo';
@@ -293,7 +294,8 @@ const twelve = Array.from({ length: 12 }, (_, i) => ({
 /**
  * A chat whose first history page comes back without messages 9–11 (a
  * lagging replica, say); 600 ms later a message arrives from another device
- * on the stream. Fetches of the missing range wait `rangeDelay`.
+ * on the stream. Fetches of the missing range wait `rangeDelay`. The stream's
+ * catch-up reads the same replica (its `loadSnapshot`), so it does not fill the gap.
  */
 const lagging = (name: string, rangeDelay: number | 'infinite') => (
   <ChatDemo
@@ -310,6 +312,20 @@ const lagging = (name: string, rangeDelay: number | 'infinite') => (
           }
           await delay(rangeDelay);
           return undefined; // on to the mock: the exact range asked for
+        }),
+        http.get(`*${server.baseUrl}/conversations/:id/stream`, ({ request, params }) => {
+          const { db } = server.handlers;
+          return createSseResponse({
+            request,
+            keepAliveMs: 0,
+            source: createConversationStream({
+              bus: db.bus,
+              conversationId: String(params.id),
+              loadSnapshot: (id, after) =>
+                db.history(id, { after }).filter((m) => m.sequence! < 9 || m.sequence! > 11),
+              after: Number(new URL(request.url).searchParams.get('after') ?? 0),
+            }),
+          });
         }),
       ],
     }}

@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StreamEventError } from '../src/index';
 import {
-  createEventLog,
+  createMemoryBus,
   createSseResponse,
   createSseStream,
-  createStreamHub,
   formatSseEvent,
   readLastEventId,
   type SseEntry,
+  type SseSource,
   toNodeHandler,
 } from '../src/server/index';
 import { readFrames, type SseFrame } from './msw/sseClient';
@@ -32,13 +32,31 @@ async function collect(body: ReadableStream<Uint8Array>, count: number): Promise
   return frames;
 }
 
+/**
+ * A memory bus conversation as an SSE source: a bus subscription's sink is an
+ * SSE sink (`event(entry)` with `{ cursor, event }`), so it passes straight through.
+ */
+function busLog() {
+  const bus = createMemoryBus();
+  return {
+    source: {
+      subscribe: (after, sink) => bus.subscribe('c1', after, sink),
+    } satisfies SseSource,
+    append: (event: unknown) => void bus.publish('c1', event),
+    get subscribers() {
+      return bus.subscribers('c1');
+    },
+    close: () => bus.close(),
+  };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
 
 describe('formatSseEvent', () => {
   it('writes the cursor and the event as one data line', () => {
-    const frame = formatSseEvent({ id: '3', event: delta(0, 'a\nb') });
+    const frame = formatSseEvent({ cursor: '3', event: delta(0, 'a\nb') });
     expect(frame).toBe(
       'id: 3\ndata: {"type":"delta","messageId":"m1","offset":0,"text":"a\\nb"}\n\n',
     );
@@ -46,72 +64,14 @@ describe('formatSseEvent', () => {
 
   it('rejects an invalid event with StreamEventError', () => {
     expect(() =>
-      formatSseEvent({ id: '1', event: { type: 'delta', messageId: 'm1' } as never }),
+      formatSseEvent({ cursor: '1', event: { type: 'delta', messageId: 'm1' } as never }),
     ).toThrow(StreamEventError);
   });
 
   it('rejects an id that would break the frame', () => {
-    expect(() => formatSseEvent({ id: '1\ndata: x', event: delta(0, 'a') })).toThrow(
+    expect(() => formatSseEvent({ cursor: '1\ndata: x', event: delta(0, 'a') })).toThrow(
       /without line breaks/,
     );
-  });
-});
-
-describe('createEventLog', () => {
-  it('gives each event the next cursor and replays after one', () => {
-    const log = createEventLog();
-    expect(log.lastId).toBe('0');
-    expect(log.append(delta(0, 'a')).id).toBe('1');
-    expect(log.append(delta(1, 'b')).id).toBe('2');
-    log.append(delta(2, 'c'));
-    expect(log.entries('1').map((e) => e.id)).toEqual(['2', '3']);
-    expect(log.entries('3')).toEqual([]);
-    expect(log.entries('0').map((e) => e.id)).toEqual(['1', '2', '3']);
-  });
-
-  it('replays everything for a forged or malformed cursor, never erroring', () => {
-    const log = createEventLog();
-    for (let i = 0; i < 3; i++) log.append(delta(i, 'x'));
-    for (const forged of ['abc', '-1', '99', '1e1', '01', ' 2', '', '2.0', '9'.repeat(40)]) {
-      expect(
-        log.entries(forged).map((e) => e.id),
-        forged,
-      ).toEqual(['1', '2', '3']);
-    }
-  });
-
-  it('stores nothing when an event is invalid', () => {
-    const log = createEventLog();
-    const seen: SseEntry[] = [];
-    log.subscribe(undefined, { send: (entry) => seen.push(entry), close() {} });
-    expect(() => log.append({ type: 'status', messageId: 'm1', status: 'done' })).toThrow(
-      StreamEventError,
-    );
-    expect(log.lastId).toBe('0');
-    expect(seen).toEqual([]);
-  });
-
-  it('subscribes from a cursor: replay, then live, then nothing after unsubscribe', () => {
-    const log = createEventLog();
-    log.append(delta(0, 'a'));
-    log.append(delta(1, 'b'));
-    const seen: string[] = [];
-    const stop = log.subscribe('1', { send: (entry) => seen.push(entry.id), close() {} });
-    log.append(delta(2, 'c'));
-    expect(log.subscribers).toBe(1);
-    stop();
-    log.append(delta(3, 'd'));
-    expect(seen).toEqual(['2', '3']);
-    expect(log.subscribers).toBe(0);
-  });
-
-  it('keeps one log per conversation in a hub', () => {
-    const hub = createStreamHub();
-    hub.publish('a', delta(0, 'x'));
-    hub.publish('b', delta(0, 'y'));
-    hub.publish('a', delta(1, 'z'));
-    expect(hub.log('a').lastId).toBe('2');
-    expect(hub.log('b').lastId).toBe('1');
   });
 });
 
@@ -129,14 +89,14 @@ describe('readLastEventId', () => {
 
 describe('createSseResponse', () => {
   it('is an event stream with an id on every event, resuming after Last-Event-ID', async () => {
-    const log = createEventLog();
+    const log = busLog();
     for (let i = 0; i < 4; i++) log.append(delta(i, String(i)));
     const abort = new AbortController();
     const request = new Request('http://x/stream', {
       headers: { 'last-event-id': '2' },
       signal: abort.signal,
     });
-    const response = createSseResponse({ request, source: log, keepAliveMs: 0 });
+    const response = createSseResponse({ request, source: log.source, keepAliveMs: 0 });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(response.headers.get('cache-control')).toContain('no-cache');
     setTimeout(() => log.append(delta(4, '4')), 5);
@@ -147,9 +107,9 @@ describe('createSseResponse', () => {
   });
 
   it('sends retry once when asked', async () => {
-    const log = createEventLog();
+    const log = busLog();
     log.append(delta(0, 'a'));
-    const body = createSseStream({ source: log, retryMs: 250, keepAliveMs: 0 });
+    const body = createSseStream({ source: log.source, retryMs: 250, keepAliveMs: 0 });
     const frames = await collect(body, 1);
     expect(frames[0]).toMatchObject({ retry: 250 });
   });
@@ -157,7 +117,7 @@ describe('createSseResponse', () => {
   it('writes a keep-alive comment every 15 s by default', async () => {
     vi.useFakeTimers();
     const abort = new AbortController();
-    const body = createSseStream({ source: createEventLog(), signal: abort.signal });
+    const body = createSseStream({ source: busLog().source, signal: abort.signal });
     const reader = body.getReader();
     const decoder = new TextDecoder();
     await vi.advanceTimersByTimeAsync(14_999);
@@ -179,10 +139,10 @@ describe('createSseResponse', () => {
 
   it('closes on abort, unsubscribes and leaves no timer behind', async () => {
     vi.useFakeTimers();
-    const log = createEventLog();
+    const log = busLog();
     const abort = new AbortController();
     const timersBefore = vi.getTimerCount();
-    const body = createSseStream({ source: log, signal: abort.signal, keepAliveMs: 1000 });
+    const body = createSseStream({ source: log.source, signal: abort.signal, keepAliveMs: 1000 });
     const reader = body.getReader();
     expect(vi.getTimerCount()).toBe(timersBefore + 1);
     expect(log.subscribers).toBe(1);
@@ -191,24 +151,26 @@ describe('createSseResponse', () => {
     abort.abort();
     expect((await reader.read()).done).toBe(true);
     expect(log.subscribers).toBe(0);
-    expect(vi.getTimerCount()).toBe(timersBefore);
     // Events after the close go nowhere and throw nothing.
     expect(() => log.append(delta(1, 'b'))).not.toThrow();
+    // The only timer left is the bus's own (it keeps the entries for retainMs); the stream left none.
+    await log.close();
+    expect(vi.getTimerCount()).toBe(timersBefore);
   });
 
   it('cleans up when the reader cancels', async () => {
     vi.useFakeTimers();
-    const log = createEventLog();
+    const log = busLog();
     const before = vi.getTimerCount();
-    const reader = createSseStream({ source: log, keepAliveMs: 1000 }).getReader();
+    const reader = createSseStream({ source: log.source, keepAliveMs: 1000 }).getReader();
     await reader.cancel();
     expect(log.subscribers).toBe(0);
     expect(vi.getTimerCount()).toBe(before);
   });
 
   it('does not open at all for an already aborted request', async () => {
-    const log = createEventLog();
-    const body = createSseStream({ source: log, signal: AbortSignal.abort() });
+    const log = busLog();
+    const body = createSseStream({ source: log.source, signal: AbortSignal.abort() });
     expect((await body.getReader().read()).done).toBe(true);
     expect(log.subscribers).toBe(0);
   });
@@ -216,9 +178,9 @@ describe('createSseResponse', () => {
   it('streams an async iterable, skipping invalid events through onError', async () => {
     const errors: unknown[] = [];
     async function* events(): AsyncGenerator<SseEntry> {
-      yield { id: 'a', event: delta(0, 'x') };
-      yield { id: 'b', event: { type: 'nope' } as never };
-      yield { id: 'c', event: delta(1, 'y') };
+      yield { cursor: 'a', event: delta(0, 'x') };
+      yield { cursor: 'b', event: { type: 'nope' } as never };
+      yield { cursor: 'c', event: delta(1, 'y') };
     }
     const body = createSseStream({
       source: events(),
@@ -233,7 +195,7 @@ describe('createSseResponse', () => {
   });
 
   it('rejects bad timing options with a message saying what to pass', () => {
-    expect(() => createSseStream({ source: createEventLog(), keepAliveMs: -1 })).toThrow(
+    expect(() => createSseStream({ source: busLog().source, keepAliveMs: -1 })).toThrow(
       /\[seqline\] \[sse\] keepAliveMs/,
     );
   });
@@ -241,11 +203,13 @@ describe('createSseResponse', () => {
 
 describe('toNodeHandler (node:http)', () => {
   it('streams to a real socket and closes the stream when the client disconnects', async () => {
-    const log = createEventLog();
+    const log = busLog();
     log.append(delta(0, 'a'));
     log.append(delta(1, 'b'));
     const server = createServer(
-      toNodeHandler((request) => createSseResponse({ request, source: log, keepAliveMs: 0 })),
+      toNodeHandler((request) =>
+        createSseResponse({ request, source: log.source, keepAliveMs: 0 }),
+      ),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;

@@ -1,10 +1,6 @@
 import { SeqlineError } from '../core/errors';
-import {
-  cursorIndex,
-  type EventLog,
-  type SseSink,
-  type SseSource,
-} from '../server/stream/eventLog';
+import type { StreamEvent } from '../core/schemas';
+import type { SseEntry, SseSource } from '../server/stream/sse';
 import { between, type Random } from './random';
 
 /**
@@ -108,26 +104,44 @@ export function drawLatency(chaos: ResolvedChaos, random: Random): number {
   return max === 0 ? 0 : between(random, min, max);
 }
 
-/** @internal Tells a waiting POST (echo-first chaos) how far each conversation's streams got. */
+/** @internal Tells a waiting POST (echo-first chaos) which messages each conversation's streams delivered. */
 export interface DeliveryTracker {
   open(conversationId: string): void;
   close(conversationId: string): void;
-  delivered(conversationId: string, position: number): void;
-  /** Resolves once a stream of the conversation delivered `position`, at once if none is open, or after `timeoutMs`. */
-  waitFor(conversationId: string, position: number, timeoutMs: number): Promise<void>;
+  /** A stream of the conversation wrote `event` to its client. */
+  delivered(conversationId: string, event: StreamEvent): void;
+  /**
+   * Resolves once the conversation's streams delivered a `message` event for
+   * each of `messageIds`, at once if none is open, or after `timeoutMs`.
+   */
+  waitFor(conversationId: string, messageIds: readonly string[], timeoutMs: number): Promise<void>;
 }
+
+/** Message ids remembered per conversation: a POST waits for the ones it just published. */
+const REMEMBERED = 256;
 
 /** @internal */
 export function createDeliveryTracker(): DeliveryTracker {
   const open = new Map<string, number>();
-  const reached = new Map<string, number>();
-  const waiters = new Set<{ conversationId: string; position: number; resolve: () => void }>();
+  /**
+   * Per conversation: the message ids its streams delivered lately, oldest
+   * first. Kept when a stream closes: the one that resumes after it does not
+   * send them again (its cursor says the client has them).
+   */
+  const reached = new Map<string, Set<string>>();
+  const waiters = new Set<{
+    conversationId: string;
+    ids: readonly string[];
+    resolve: () => void;
+  }>();
+  const done = (conversationId: string, ids: readonly string[]) => {
+    if (!open.get(conversationId)) return true;
+    const seen = reached.get(conversationId);
+    return ids.every((id) => seen?.has(id));
+  };
   const wake = (conversationId: string) => {
     for (const waiter of waiters) {
-      if (
-        waiter.conversationId === conversationId &&
-        ((reached.get(conversationId) ?? 0) >= waiter.position || !open.get(conversationId))
-      ) {
+      if (waiter.conversationId === conversationId && done(conversationId, waiter.ids)) {
         waiters.delete(waiter);
         waiter.resolve();
       }
@@ -141,16 +155,21 @@ export function createDeliveryTracker(): DeliveryTracker {
       open.set(conversationId, (open.get(conversationId) ?? 1) - 1);
       wake(conversationId);
     },
-    delivered(conversationId, position) {
-      if (position > (reached.get(conversationId) ?? 0)) reached.set(conversationId, position);
+    delivered(conversationId, event) {
+      if (event.type !== 'message') return;
+      let seen = reached.get(conversationId);
+      if (!seen) {
+        seen = new Set();
+        reached.set(conversationId, seen);
+      }
+      seen.add(event.message.id);
+      if (seen.size > REMEMBERED) seen.delete(seen.values().next().value!);
       wake(conversationId);
     },
-    waitFor(conversationId, position, timeoutMs) {
-      if (!open.get(conversationId) || (reached.get(conversationId) ?? 0) >= position) {
-        return Promise.resolve();
-      }
+    waitFor(conversationId, ids, timeoutMs) {
+      if (done(conversationId, ids)) return Promise.resolve();
       return new Promise((resolve) => {
-        const waiter = { conversationId, position, resolve: () => {} };
+        const waiter = { conversationId, ids, resolve: () => {} };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           resolve();
@@ -166,23 +185,30 @@ export function createDeliveryTracker(): DeliveryTracker {
 }
 
 /**
- * @internal A view of an `EventLog` that misbehaves on the wire as `chaos`
- * says: duplicates, reorders within a window, and drops the connection.
- * Cursors stay honest: each `id:` sent is the highest position up to which
- * every event has been delivered on this connection.
+ * @internal Wraps a stream source (the mock serves `createConversationStream`,
+ * as production does) so that it misbehaves on the wire as `chaos` says:
+ * duplicates, reorders within a window, and drops the connection. Cursors
+ * stay honest: each `id:` sent is the cursor of the entry up to which every
+ * entry of this connection has been delivered (the client's own
+ * `Last-Event-ID` before that), so a reconnect never skips an event.
  */
 export function chaoticSource(
-  log: EventLog,
+  source: SseSource,
   chaos: ResolvedChaos,
   random: Random,
-  onDelivered: (position: number) => void,
+  onDelivered: (event: StreamEvent) => void,
 ): SseSource {
   return {
     subscribe(after, sink) {
-      let cursor = cursorIndex(after, Number(log.lastId));
-      const start = cursor;
+      /** Entries of this connection numbered 1, 2, … as the source gave them. */
+      let received = 0;
+      /** Every entry up to this position has been delivered. */
+      let delivered = 0;
+      let cursor = after ?? '';
+      /** Cursors of the entries after `delivered`, by position. */
+      const cursors = new Map<number, string>();
       const sent = new Set<number>();
-      const held: Array<{ position: number; event: Parameters<SseSink['send']>[0]['event'] }> = [];
+      const held: Array<{ position: number; event: StreamEvent }> = [];
       let holdTimer: ReturnType<typeof setTimeout> | undefined;
       let dead = false;
       let stop: (() => void) | undefined;
@@ -193,16 +219,20 @@ export function chaoticSource(
         if (holdTimer !== undefined) clearTimeout(holdTimer);
         stop?.();
       };
-      const emit = (position: number, event: (typeof held)[number]['event']) => {
+      const emit = (position: number, event: StreamEvent) => {
         if (dead) return;
         sent.add(position);
-        while (sent.delete(cursor + 1)) cursor++;
-        const entry = { id: String(cursor), event };
-        sink.send(entry);
-        if (chaos.duplicates > 0 && random() < chaos.duplicates) sink.send(entry);
-        onDelivered(cursor);
+        while (sent.delete(delivered + 1)) {
+          delivered++;
+          cursor = cursors.get(delivered)!;
+          cursors.delete(delivered);
+        }
+        const entry: SseEntry = { cursor, event };
+        sink.event(entry);
+        if (chaos.duplicates > 0 && random() < chaos.duplicates) sink.event(entry);
+        onDelivered(event);
         // Only after progress, so every connection moves the client's cursor on.
-        if (cursor > start && chaos.drops > 0 && random() < chaos.drops) {
+        if (delivered > 0 && chaos.drops > 0 && random() < chaos.drops) {
           end();
           sink.close();
         }
@@ -214,14 +244,16 @@ export function chaoticSource(
         }
       };
 
-      const unsubscribe = log.subscribe(String(start), {
-        send(entry) {
+      const unsubscribe = source.subscribe(after, {
+        event(entry) {
           if (dead) return;
+          const position = ++received;
+          cursors.set(position, entry.cursor);
           if (chaos.reorder.window <= 1) {
-            emit(Number(entry.id), entry.event);
+            emit(position, entry.event);
             return;
           }
-          held.push({ position: Number(entry.id), event: entry.event });
+          held.push({ position, event: entry.event });
           if (holdTimer !== undefined) clearTimeout(holdTimer);
           holdTimer = undefined;
           if (held.length >= chaos.reorder.window) release(1);

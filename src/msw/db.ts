@@ -1,125 +1,12 @@
 import { SeqlineError } from '../core/errors';
-import type { Message, MessageRole } from '../core/schemas';
-import type { SequenceAllocator } from '../server/allocator';
+import type { Message, StreamEvent } from '../core/schemas';
+import { createConversationStream } from '../server/bus/createConversationStream';
+import { createMemoryBus } from '../server/bus/memory';
 import { selectHistoryPage } from '../server/historyQuery';
 import { createMemoryAllocator } from '../server/memory';
-import { createStreamHub, type EventLog, type StreamHub } from '../server/stream/eventLog';
 import { defaultReply } from './replyText';
+import type { MockDb, MockDbOptions, SeedMessage, SendMessageBody, SendResult } from './types';
 import { createVersionedMessages, type VersionedMessages } from './versions';
-
-/** How the mock writes the assistant's reply to each user message. */
-export interface ReplyOptions {
-  /**
-   * The full reply text for a user message.
-   * @default a deterministic sentence derived from the message (same input, same words)
-   */
-  text?: (input: { conversationId: string; message: Message }) => string;
-  /**
-   * Characters per `delta` event.
-   * @default 4
-   */
-  chunkSize?: number;
-  /**
-   * Milliseconds between deltas (and before the first one).
-   * @default 5
-   */
-  intervalMs?: number;
-}
-
-/** A message to preload, as in `conversations: { c1: [{ role: 'user', content: 'Hi' }] }`. */
-export interface SeedMessage {
-  role: MessageRole;
-  content: string;
-  clientId?: string;
-  /** @default 'complete' */
-  status?: Message['status'];
-}
-
-/** Options for {@link createMockDb}. */
-export interface MockDbOptions {
-  /**
-   * Hands out the sequences. Pass your own to share one with other code, or
-   * to test the mock against a real backend.
-   * @default createMemoryAllocator()
-   */
-  allocator?: SequenceAllocator;
-  /**
-   * Seed for the generated reply text (and, in the handlers, for chaos), so
-   * a run repeats exactly.
-   * @default a random seed
-   */
-  seed?: number;
-  /**
-   * The scripted assistant reply streamed after each user message, or
-   * `false` for none (then a POST reserves one sequence, not two).
-   * @default {}
-   */
-  reply?: ReplyOptions | false;
-  /** Conversations to preload, stored in order with sequences 1, 2, … */
-  conversations?: Record<string, readonly SeedMessage[]>;
-  /**
-   * The clock for `createdAt`.
-   * @default () => new Date()
-   */
-  now?: () => Date;
-}
-
-/** What `send` stored (or found, on a repeat with the same clientId). */
-export interface SendResult {
-  message: Message;
-  /** The assistant reply placeholder reserved with the message, if any. */
-  reply?: Message;
-  /** `false` when this clientId had already been sent: nothing new was stored. */
-  created: boolean;
-}
-
-/** The body of a POST, already validated. */
-export interface SendInput {
-  clientId: string;
-  role: MessageRole;
-  content: string;
-}
-
-/**
- * The mock server's state: the messages it stored (its truth), the stream
- * log of every conversation, and the replies it is streaming.
- */
-export interface MockDb {
-  /** The seed in use (given or drawn), to reproduce a failing run. */
-  readonly seed: number;
-  /** The stored messages of a conversation, ascending by sequence (copies). */
-  messages(conversationId: string): Message[];
-  /**
-   * Messages with `sequence > after` (default 0), ascending, at most `limit`;
-   * with `before`, the `limit` messages just below it instead (`Infinity` for
-   * the latest page). `version` reads an older snapshot (see `versions`).
-   */
-  history(
-    conversationId: string,
-    query?: { after?: number; before?: number; limit?: number; version?: number },
-  ): Message[];
-  /** How many past snapshots of the conversation are kept (for stale history chaos); the newest is `versions - 1`. */
-  versions(conversationId: string): number;
-  /**
-   * Stores a message as a POST would: idempotent on `clientId`; a user
-   * message reserves its reply's sequence with `nextRange(scope, 2)` and
-   * starts streaming the reply. Publishes `message` events for both.
-   */
-  send(conversationId: string, input: SendInput): Promise<SendResult>;
-  /**
-   * Stores a message without a POST, as if another client or a server job
-   * wrote it, and publishes it on the stream. No reply.
-   */
-  insert(conversationId: string, input: SeedMessage): Promise<Message>;
-  /** The stream log of a conversation. */
-  log(conversationId: string): EventLog;
-  /** The stream hub behind `log`, to pass to `createSseResponse` in your own handlers. */
-  readonly hub: StreamHub;
-  /** Resolves when no reply is streaming (all `status` events published). */
-  idle(): Promise<void>;
-  /** Stops every reply and forgets every message, log and counter (a memory allocator is cleared). */
-  reset(): void;
-}
 
 const REPLY_DEFAULTS = { chunkSize: 4, intervalMs: 5 };
 const KEPT_VERSIONS = 32;
@@ -139,7 +26,7 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
   const reply = options.reply === false ? undefined : { ...REPLY_DEFAULTS, ...options.reply };
   if (reply) assertReply(reply);
   const replyText = options.reply === false ? undefined : options.reply?.text;
-  let hub = createStreamHub();
+  let bus = createMemoryBus();
 
   /** Per conversation: its messages and their last KEPT_VERSIONS versions. */
   const snapshots = new Map<string, VersionedMessages>();
@@ -152,6 +39,10 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
 
   const current = (conversationId: string): readonly Message[] =>
     snapshots.get(conversationId)?.messages ?? [];
+  /** Publishes after the store has the change, as production does; delivery is synchronous. */
+  const publish = (conversationId: string, event: StreamEvent) => {
+    bus.publish(conversationId, event).catch((error: unknown) => console.error(error));
+  };
 
   /** Writes a new version where `changed` replaced or added messages. */
   const commit = (conversationId: string, ...changed: Message[]) => {
@@ -211,19 +102,19 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
         const chunk = text.slice(offset, offset + chunkSize);
         message = { ...message, content: message.content + chunk, status: 'streaming' };
         commit(conversationId, message);
-        hub.publish(conversationId, { type: 'delta', messageId: message.id, offset, text: chunk });
+        publish(conversationId, { type: 'delta', messageId: message.id, offset, text: chunk });
         schedule(step, intervalMs);
         return;
       }
       message = { ...message, status: 'complete' };
       commit(conversationId, message);
-      hub.publish(conversationId, { type: 'status', messageId: message.id, status: 'complete' });
+      publish(conversationId, { type: 'status', messageId: message.id, status: 'complete' });
       finishStreaming();
     };
     schedule(step, intervalMs);
   };
 
-  const store = async (conversationId: string, input: SendInput): Promise<SendResult> => {
+  const store = async (conversationId: string, input: SendMessageBody): Promise<SendResult> => {
     const createdAt = now().toISOString();
     const withReply = reply !== undefined && input.role === 'user';
     const range = await allocator.nextRange(conversationId, withReply ? 2 : 1);
@@ -237,9 +128,9 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
         )
       : undefined;
     commit(conversationId, ...(placeholder ? [message, placeholder] : [message]));
-    hub.publish(conversationId, { type: 'message', message });
+    publish(conversationId, { type: 'message', message });
     if (placeholder) {
-      hub.publish(conversationId, { type: 'message', message: placeholder });
+      publish(conversationId, { type: 'message', message: placeholder });
       const text =
         replyText?.({ conversationId, message }) ?? defaultReply(seed, conversationId, message);
       streamReply(conversationId, placeholder, text);
@@ -254,8 +145,8 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
 
   const db: MockDb = {
     seed,
-    get hub() {
-      return hub;
+    get bus() {
+      return bus;
     },
     messages: (conversationId) => current(conversationId).map((m) => ({ ...m })),
     history(conversationId, query = {}) {
@@ -293,10 +184,16 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
       const sequence = await allocator.next(conversationId);
       const message = build(conversationId, sequence, input, now().toISOString());
       commit(conversationId, message);
-      hub.publish(conversationId, { type: 'message', message });
+      publish(conversationId, { type: 'message', message });
       return { ...message };
     },
-    log: (conversationId) => hub.log(conversationId),
+    stream: (conversationId, { after } = {}) =>
+      createConversationStream({
+        bus,
+        conversationId,
+        loadSnapshot: (id, afterSequence) => db.history(id, { after: afterSequence }),
+        ...(after === undefined ? {} : { after }),
+      }),
     idle: () =>
       streaming === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)),
     reset() {
@@ -305,7 +202,9 @@ export function createMockDb(options: MockDbOptions = {}): MockDb {
       timers.clear();
       snapshots.clear();
       byClientId.clear();
-      hub = createStreamHub();
+      // Open streams stay on the old bus and hear nothing more, as after a restart.
+      void bus.close();
+      bus = createMemoryBus();
       (allocator as { clear?: () => void }).clear?.();
       streaming = 0;
       const waiters = idleWaiters;

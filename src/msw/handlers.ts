@@ -1,9 +1,9 @@
 import { delay, type HttpHandler, HttpResponse, http } from 'msw';
 import { fnv1a } from '../core/hash';
-import { messageRoleSchema } from '../core/schemas';
+import { MessageBusError } from '../server/bus/messageBus';
 import { SequenceAllocatorError } from '../server/errors';
 import { type HistoryQuery, HistoryQueryError, parseHistoryQuery } from '../server/historyQuery';
-import { createSseResponse } from '../server/stream/sse';
+import { createSseResponse, type SseSource } from '../server/stream/sse';
 import {
   type ChaosOptions,
   chaoticSource,
@@ -13,9 +13,10 @@ import {
   type ResolvedChaos,
   resolveChaos,
 } from './chaos';
-import { createMockDb, type MockDb, type MockDbOptions, type SendInput } from './db';
-import { loadedRange } from './loadedRange';
+import { createMockDb } from './db';
 import { createRandom, type Random } from './random';
+import { errorResponse, readSendBody } from './requests';
+import type { MockDb, MockDbOptions } from './types';
 
 /** Options shared by every handler factory. */
 export interface EndpointOptions {
@@ -73,9 +74,10 @@ export type MessageHandlers = HttpHandler[] & {
  *   (the latest page) → `{ messages }`, ascending; invalid values → `400 { error }`
  * - `POST {base}/conversations/:id/messages` `{ clientId, role, content }` →
  *   `201 { message, reply? }`; a repeated clientId → `200` with the same message
- * - `GET  {base}/conversations/:id/stream?after=` → SSE with `id:` cursors, resuming
- *   after `Last-Event-ID` (a fresh one skips messages up to `after`), streaming a
- *   scripted assistant reply as deltas
+ * - `GET  {base}/conversations/:id/stream?after=` → SSE through `createConversationStream`
+ *   over the db's memory bus, as production serves it: catch-up from the stored messages,
+ *   then live events (a scripted assistant reply as deltas); resumes after `Last-Event-ID`
+ *   (a fresh one skips messages up to `after`)
  *
  * @example
  * const handlers = createMessageHandlers({ seed: 1, chaos: { duplicates: 0.3 } });
@@ -225,7 +227,7 @@ function makeSend(db: MockDb, options: EndpointOptions, shared: Shared, name: st
         'the body must be JSON: { clientId, role, content }',
       );
     }
-    const input = readSendInput(body);
+    const input = readSendBody(body);
     if (typeof input === 'string') return errorResponse(400, 'INVALID_MESSAGE', input);
     let result: Awaited<ReturnType<MockDb['send']>>;
     try {
@@ -245,16 +247,8 @@ function makeSend(db: MockDb, options: EndpointOptions, shared: Shared, name: st
       );
     }
     if (created && chaos.echoBeforeResponse > 0 && random() < chaos.echoBeforeResponse) {
-      const log = db.log(conversationId);
-      // The message events are the last ones this send published (deltas start a tick later).
-      const lastOwn = log
-        .entries()
-        .findLast(
-          (entry) =>
-            entry.event.type === 'message' && entry.event.message.id === (reply ?? message).id,
-        );
-      if (lastOwn)
-        await shared.tracker.waitFor(conversationId, Number(lastOwn.id), ECHO_TIMEOUT_MS);
+      const own = reply ? [message.id, reply.id] : [message.id];
+      await shared.tracker.waitFor(conversationId, own, ECHO_TIMEOUT_MS);
       // One more turn so the client reads the echo before this response.
       await wait(1);
     }
@@ -281,6 +275,16 @@ function makeStream(
       if (error instanceof HistoryQueryError) return errorResponse(400, error.code, error.message);
       throw error;
     }
+    let stream: SseSource;
+    try {
+      stream = db.stream(conversationId, after === undefined ? {} : { after });
+    } catch (error) {
+      // An id the bus refuses (over 255 bytes), as a send with it is refused.
+      if (error instanceof MessageBusError) {
+        return errorResponse(400, 'INVALID_CONVERSATION', error.message);
+      }
+      throw error;
+    }
     const { tracker } = shared;
     tracker.open(conversationId);
     let open = true;
@@ -292,20 +296,15 @@ function makeStream(
     request.signal.addEventListener('abort', closed, { once: true });
     // An abort before we listened fires no event: count the connection closed at once.
     if (request.signal.aborted) closed();
-    const source = chaoticSource(db.log(conversationId), chaos, random, (position) =>
-      tracker.delivered(conversationId, position),
+    const source = chaoticSource(stream, chaos, random, (event) =>
+      tracker.delivered(conversationId, event),
     );
     return createSseResponse({
       request,
       source: {
         subscribe(lastEventId, sink) {
-          // Only a fresh subscriber: a resuming one gets exactly what follows its cursor.
-          const loaded =
-            after === undefined || lastEventId ? undefined : loadedRange(db, conversationId, after);
           const stop = source.subscribe(lastEventId, {
-            send: (entry) => {
-              if (!loaded?.has(entry.event)) sink.send(entry);
-            },
+            event: (entry) => sink.event(entry),
             close() {
               closed();
               sink.close();
@@ -327,32 +326,6 @@ function makeStream(
 
 /** The SSE `retry:` the mock's stream sends: reconnect 10 ms after a drop. */
 const MOCK_RETRY_MS = 10;
-
-function readSendInput(body: unknown): SendInput | string {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return 'the body must be an object: { clientId, role, content }';
-  }
-  const { clientId, role, content } = body as Record<string, unknown>;
-  if (typeof clientId !== 'string' || clientId.length === 0) {
-    return '`clientId` must be a non-empty string generated by the client (see createClientId())';
-  }
-  const parsedRole = messageRoleSchema.safeParse(role);
-  if (!parsedRole.success) return '`role` must be one of user, assistant, system, tool';
-  if (typeof content !== 'string') return '`content` must be a string';
-  return { clientId, role: parsedRole.data, content };
-}
-
-function errorResponse(status: number, code: string, message: string): Response {
-  return HttpResponse.json(
-    {
-      error: {
-        code,
-        message: message.startsWith('[seqline]') ? message : `[seqline] [msw] ${message}`,
-      },
-    },
-    { status },
-  );
-}
 
 function routePrefix(baseUrl: string | undefined): string {
   const base = (baseUrl ?? '').replace(/\/+$/, '');

@@ -59,19 +59,9 @@ export type {
   MessageStoreErrorCode,
 } from './store/messageStore';
 export { MessageStoreError } from './store/messageStore';
-export type {
-  EventLog,
-  EventLogOptions,
-  SseEntry,
-  SseSink,
-  SseSource,
-  StreamHub,
-  StreamHubOptions,
-} from './stream/eventLog';
-export { createEventLog, createStreamHub } from './stream/eventLog';
 export type { NodeHandlerOptions, NodeRequestLike, NodeResponseLike } from './stream/node';
 export { DEFAULT_MAX_BODY_BYTES, sendResponse, toNodeHandler } from './stream/node';
-export type { SseStreamOptions } from './stream/sse';
+export type { SseEntry, SseSink, SseSource, SseStreamOptions } from './stream/sse';
 export {
   createSseResponse,
   createSseStream,

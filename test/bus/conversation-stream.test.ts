@@ -82,9 +82,9 @@ function fakeClient(conversationId = CONVERSATION) {
     get closed() {
       return closed;
     },
-    lastId: () => received.at(-1)?.id,
+    lastId: () => received.at(-1)?.cursor,
     sink: {
-      send(entry: SseEntry) {
+      event(entry: SseEntry) {
         received.push(entry);
         const event: StreamEvent = entry.event;
         if (event.type === 'delta') {

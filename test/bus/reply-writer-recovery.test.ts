@@ -56,7 +56,7 @@ function subscriber(bus: ReturnType<typeof createMemoryBus>, load: LoadSnapshot)
     conversationId: 'c1',
     loadSnapshot: load,
   }).subscribe(undefined, {
-    send: (entry) => {
+    event: (entry) => {
       timeline = applyStreamEvent(timeline, entry.event);
     },
     close: () => {},

@@ -1,7 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMessageHandlers, type MessageHandlers } from '../../src/msw/index';
-import { readFrames, take } from './sseClient';
+import { readFrames, record, take } from './sseClient';
 
 const BASE = 'http://chat.test/api';
 const server = setupServer();
@@ -39,7 +39,7 @@ const send = (content: string, clientId = `client-${content}`) => ({
 });
 
 function snapshot(handlers: MessageHandlers, id: string) {
-  return { messages: handlers.db.messages(id), events: handlers.db.log(id).lastId };
+  return { messages: handlers.db.messages(id), events: handlers.db.bus.entries(id).length };
 }
 
 describe('POST messages', () => {
@@ -228,12 +228,20 @@ describe('GET messages', () => {
 
 describe('GET stream', () => {
   it('streams the message events and the reply as deltas, with a cursor on each', async () => {
-    const { handlers, id, post, streamUrl } = setup();
+    const { handlers, id, post, streamUrl } = setup({ reply: { text: () => 'Hello there' } });
+    // Live: a stream opened after the reply would catch up from the store instead (2 snapshots).
+    const reference = record(handlers.db, id);
+    const pending = take(streamUrl, 6);
+    await new Promise((resolve) => setTimeout(resolve, 20));
     await post(send('hi'));
     await handlers.db.idle();
-    const total = Number(handlers.db.log(id).lastId);
-    const events = await take(streamUrl, total);
-    expect(events.map((e) => e.id)).toEqual(Array.from({ length: total }, (_, i) => String(i + 1)));
+    const events = await pending;
+    reference.stop();
+    // message, message, 3 deltas of 4 characters, status: everything the bus carried.
+    expect(handlers.db.bus.entries(id)).toHaveLength(6);
+    // Each with the cursor createConversationStream gives it, all different.
+    expect(events.map((e) => e.id)).toEqual(reference.entries.map((e) => e.cursor));
+    expect(new Set(events.map((e) => e.id)).size).toBe(6);
     expect(events[0]!.event).toMatchObject({ type: 'message', message: { sequence: 1 } });
     expect(events[1]!.event).toMatchObject({
       type: 'message',
@@ -263,15 +271,21 @@ describe('GET stream', () => {
   });
 
   it('resumes after Last-Event-ID, from the header or the query', async () => {
-    const { handlers, id, post, streamUrl } = setup();
+    const { handlers, id, post, streamUrl } = setup({ reply: { text: () => 'Hello there' } });
+    const reference = record(handlers.db, id);
     await post(send('one'));
     await handlers.db.idle();
-    const total = Number(handlers.db.log(id).lastId);
-    const resumed = await take(streamUrl, total - 3, { 'last-event-id': '3' });
-    expect(resumed[0]!.id).toBe('4');
-    expect(resumed.at(-1)!.id).toBe(String(total));
-    const byQuery = await take(`${streamUrl}?lastEventId=${total - 1}`, 1);
-    expect(byQuery.map((e) => e.id)).toEqual([String(total)]);
+    reference.stop();
+    const cursors = reference.entries.map((e) => e.cursor);
+    expect(cursors).toHaveLength(6);
+    const reply = handlers.db.messages(id)[1]!;
+    // After the first delta: the user's message is not sent again, the reply catches up from the store.
+    const resumed = await take(streamUrl, 1, { 'last-event-id': cursors[2]! });
+    expect(resumed[0]!.event).toEqual({ type: 'message', message: reply });
+    // Before the final status: only what completes the reply.
+    const byQuery = await take(`${streamUrl}?lastEventId=${encodeURIComponent(cursors[4]!)}`, 1);
+    expect(JSON.stringify(byQuery[0]!.event)).toContain(`"${reply.id}"`);
+    expect(JSON.stringify(byQuery[0]!.event)).toContain('"complete"');
   });
 
   it('skips, for a fresh subscriber with ?after=, every event about the messages it loaded', async () => {
@@ -283,7 +297,7 @@ describe('GET stream', () => {
     await post(send('d'));
     const got = await events;
     expect(got.map((e) => (e.event.message as { sequence: number }).sequence)).toEqual([3, 4]);
-    expect(handlers.db.log(id).entries().length).toBe(4);
+    expect(handlers.db.bus.entries(id)).toHaveLength(4);
   });
 
   it.each(['after=-1', 'after=x'])('rejects a stream with %s with 400', async (query) => {
@@ -297,21 +311,24 @@ describe('GET stream', () => {
     const { handlers, id, post, streamUrl } = setup();
     await post(send('one'));
     await handlers.db.idle();
-    for (const forged of ['999', 'drop table', '-5']) {
+    for (const forged of ['999', 'drop table', '-5', '2.3.x']) {
       const events = await take(streamUrl, 2, { 'last-event-id': forged });
-      expect(events.map((e) => e.id)).toEqual(['1', '2']);
+      // The whole conversation from the store: the message and its finished reply.
+      expect(events.map((e) => e.event)).toEqual(
+        handlers.db.messages(id).map((message) => ({ type: 'message', message })),
+      );
     }
-    expect(handlers.db.log(id).subscribers).toBe(0);
+    expect(handlers.db.bus.subscribers(id)).toBe(0);
   });
 
   it('closes the server side when the client aborts', async () => {
     const { handlers, id, streamUrl } = setup();
     const abort = new AbortController();
     await fetch(streamUrl, { signal: abort.signal });
-    expect(handlers.db.log(id).subscribers).toBe(1);
+    expect(handlers.db.bus.subscribers(id)).toBe(1);
     abort.abort();
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(handlers.db.log(id).subscribers).toBe(0);
+    expect(handlers.db.bus.subscribers(id)).toBe(0);
   });
 
   it('sends keep-alive comments at the configured interval', async () => {

@@ -116,3 +116,20 @@ export async function take(
   }
   return out;
 }
+
+/**
+ * Subscribes to the mock's production stream (`db.stream(id)`) directly, with
+ * no HTTP and no chaos: the entries, in order, with the cursors the handler's
+ * stream gives the same events. Subscribe before the traffic to see it live.
+ */
+export function record(
+  db: { stream(id: string): { subscribe(after: undefined, sink: never): () => void } },
+  id: string,
+) {
+  const entries: Array<{ cursor: string; event: { type: string; [key: string]: unknown } }> = [];
+  const stop = db.stream(id).subscribe(undefined, {
+    event: (entry: (typeof entries)[number]) => entries.push(entry),
+    close: () => {},
+  } as never);
+  return { entries, stop };
+}

@@ -62,7 +62,7 @@ describe('createReplyWriter across a Postgres crash and restart', () => {
       loadSnapshot: load,
       onError: () => {},
     }).subscribe(undefined, {
-      send: (entry) => {
+      event: (entry) => {
         timeline = applyStreamEvent(timeline, entry.event);
       },
       close: () => {},

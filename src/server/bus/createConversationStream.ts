@@ -1,6 +1,6 @@
 import { compareMessages } from '../../core/compareMessages';
 import { type Message, parseMessage, type StreamEvent } from '../../core/schemas';
-import type { SseSource } from '../stream/eventLog';
+import type { SseSource } from '../stream/sse';
 import {
   assertConversationId,
   BUS_START,
@@ -108,7 +108,7 @@ export function createConversationStream(options: ConversationStreamOptions): Ss
       const holds = (): Holds => ({ afterSequence: seam.watermark, open: seam.openReplies() });
       const send = (event: StreamEvent, held = holds()) => {
         if (stopped) return;
-        sink.send({ id: formatStreamCursor(conversationId, { ...held, busCursor }), event });
+        sink.event({ cursor: formatStreamCursor(conversationId, { ...held, busCursor }), event });
       };
       const fail = (error: unknown) => {
         if (stopped) return;

@@ -33,7 +33,7 @@ export interface NodeResponseLike {
  * http.createServer((req, res) => {
  *   const abort = new AbortController();
  *   res.once('close', () => abort.abort());
- *   void sendResponse(res, createSseResponse({ source: hub.log('c1'), signal: abort.signal,
+ *   void sendResponse(res, createSseResponse({ source: conversationStream, signal: abort.signal,
  *     lastEventId: req.headers['last-event-id'] as string | undefined }));
  * });
  */
@@ -95,7 +95,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  *
  * @example
  * http.createServer(toNodeHandler((request) =>
- *   createSseResponse({ request, source: hub.log('c1') }), { maxBodyBytes: 64 * 1024 })).listen(3000);
+ *   createSseResponse({ request, source: conversationStream }), { maxBodyBytes: 64 * 1024 })).listen(3000);
  */
 export function toNodeHandler(
   handler: (request: Request) => Response | Promise<Response>,

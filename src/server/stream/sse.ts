@@ -1,12 +1,41 @@
 import { SeqlineError, StreamEventError } from '../../core/errors';
-import { parseStreamEvent } from '../../core/schemas';
-import type { SseEntry, SseSink, SseSource } from './eventLog';
+import { parseStreamEvent, type StreamEvent } from '../../core/schemas';
+
+/**
+ * One event of a stream with its cursor, the SSE `id:` a client sends back
+ * as `Last-Event-ID`. The same shape as the bus's `BusEntry`.
+ */
+export interface SseEntry {
+  /** Cursor of this event, written as the SSE `id:`. No line breaks (SSE ids are one line). */
+  cursor: string;
+  /** The stream event; validated again before it is written. */
+  event: StreamEvent;
+}
+
+/**
+ * Where a stream writes its entries, as a bus subscription's `BusSink`
+ * receives them. `close` ends the response (the client reconnects and resumes).
+ */
+export interface SseSink {
+  event(entry: SseEntry): void;
+  close(): void;
+}
+
+/**
+ * Anything that can replay entries after a cursor and then push live ones:
+ * `createConversationStream` over a bus, or your own bridge to a broker.
+ * `after` is the client's `Last-Event-ID` as sent (untrusted: treat anything
+ * unknown as "from the start"). Returns an unsubscribe function.
+ */
+export interface SseSource {
+  subscribe(after: string | undefined, sink: SseSink): () => void;
+}
 
 /** Options for {@link createSseStream} and {@link createSseResponse}. */
 export interface SseStreamOptions {
   /**
-   * What to stream: an `EventLog` (or any {@link SseSource}, which replays
-   * after the cursor and then pushes live entries), or an async iterable of
+   * What to stream: `createConversationStream` (or any {@link SseSource},
+   * which replays after the cursor and then pushes live entries), or an async iterable of
    * entries you produce yourself (the stream ends when it does; resume
    * from `readLastEventId(request)` yourself).
    */
@@ -19,8 +48,8 @@ export interface SseStreamOptions {
   request?: Request;
   /**
    * Cursor to resume after, as the client sent it. Untrusted: the source
-   * decides what it means (an `EventLog` replays everything for one it does
-   * not know).
+   * decides what it means (`createConversationStream` catches up from the
+   * start for one it does not know).
    * @default readLastEventId(request)
    */
   lastEventId?: string | null;
@@ -82,7 +111,7 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
  * the source ends.
  *
  * @example
- * const body = createSseStream({ source: log, lastEventId: '42', signal });
+ * const body = createSseStream({ source: conversationStream, lastEventId: request.headers.get('last-event-id'), signal });
  */
 export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
   const { source, request } = options;
@@ -148,7 +177,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         }
 
         const sink: SseSink = {
-          send(entry) {
+          event(entry) {
             if (closed) return;
             let frame: string;
             try {
@@ -172,7 +201,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
               while (!closed) {
                 const next = await iterator.next();
                 if (next.done) break;
-                sink.send(next.value);
+                sink.event(next.value);
               }
             } catch (error) {
               if (!closed) onError(error);
@@ -204,7 +233,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
  * // (Next.js 15+: `params` is a promise.)
  * export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
  *   const { id } = await params;
- *   return createSseResponse({ request, source: hub.log(id) });
+ *   return createSseResponse({ request, source: createConversationStream({ bus, conversationId: id, loadSnapshot }) });
  * }
  */
 export function createSseResponse(
@@ -240,21 +269,21 @@ export function readLastEventId(request: Pick<Request, 'headers' | 'url'>): stri
  * receives an event it would have to reject.
  *
  * @example
- * formatSseEvent({ id: '3', event: { type: 'status', messageId: 'm2', status: 'complete' } });
+ * formatSseEvent({ cursor: '3', event: { type: 'status', messageId: 'm2', status: 'complete' } });
  * // 'id: 3\ndata: {"type":"status","messageId":"m2","status":"complete"}\n\n'
  */
 export function formatSseEvent(entry: SseEntry): string {
   const event = parseStreamEvent(entry.event);
-  if (typeof entry.id !== 'string' || /[\r\n\0]/.test(entry.id)) {
+  if (typeof entry.cursor !== 'string' || /[\r\n\0]/.test(entry.cursor)) {
     throw new StreamEventError('SSE event id', [
       {
-        path: ['id'],
+        path: ['cursor'],
         message: 'must be a string without line breaks or NUL (SSE ids are one line)',
       },
     ]);
   }
   // JSON.stringify escapes line breaks, so the payload is always one data line.
-  return `id: ${entry.id}\ndata: ${JSON.stringify(event)}\n\n`;
+  return `id: ${entry.cursor}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
 // ---------------------------------------------------------------------------
