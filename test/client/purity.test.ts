@@ -10,6 +10,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { QueryClient } from '@tanstack/query-core';
 import ts from 'typescript';
 import { describe, expect, it, vi } from 'vitest';
+import { resolveImport } from '../support/resolveImport';
 import { message } from './fixtures';
 
 const ENTRY = resolve(__dirname, '../../src/client/index.ts');
@@ -29,7 +30,7 @@ function walk(entry: string) {
       const name = specifier.text;
       if (name.startsWith('.')) {
         const base = resolve(dirname(file), name);
-        visit(base.endsWith('.ts') ? base : `${base}.ts`);
+        visit(resolveImport(base));
         continue;
       }
       const typeOnly = ts.isImportDeclaration(statement)

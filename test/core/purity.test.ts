@@ -5,19 +5,14 @@
  * (folders included, e.g. core/timeline/), so a new import anywhere in
  * src/core fails here.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it, vi } from 'vitest';
+import { resolveImport } from '../support/resolveImport';
 
 const ENTRY = resolve(__dirname, '../../src/index.ts');
 const CORE = resolve(__dirname, '../../src/core');
-
-/** The file an import names: `x.ts`, or a folder's `x/index.ts`. */
-function resolveImport(base: string): string {
-  if (base.endsWith('.ts')) return base;
-  return existsSync(`${base}.ts`) ? `${base}.ts` : join(base, 'index.ts');
-}
 
 /** Every .ts file under src/core, in folders too. */
 function coreFiles(): string[] {

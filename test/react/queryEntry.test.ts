@@ -13,6 +13,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMessageHandlers } from '../../src/msw/index';
 import { messagesQueryKey, messagesQueryOptions } from '../../src/react/query';
+import { resolveImport } from '../support/resolveImport';
 
 const ENTRY = resolve(__dirname, '../../src/react/query.ts');
 
@@ -28,7 +29,7 @@ function packagesImported(entry: string): Set<string> {
       if (!fileName.startsWith('.')) packages.add(fileName);
       else {
         const base = resolve(dirname(file), fileName);
-        visit(base.endsWith('.ts') || base.endsWith('.tsx') ? base : `${base}.ts`);
+        visit(resolveImport(base));
       }
     }
   };
