@@ -23,20 +23,34 @@ export function whenHistorySettled(
       (query.state.fetchStatus === 'fetching' || query.isActive())
     );
   };
-  if (!waiting()) {
-    ready();
-    return () => {};
-  }
   const hash = historyQueryHash(queryClient, conversationId);
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
+    unsubscribe();
+    clearTimeout(check);
+    ready();
+  };
   const unsubscribe = cache.subscribe((event) => {
     // On `updated` (not on observer events, which can run first): the store, subscribed
     // before us, has then merged the page, so the stream URL can start after it.
     if (event.query.queryHash !== hash) return;
     if ((event.type !== 'updated' && event.type !== 'removed') || waiting()) return;
-    unsubscribe();
-    ready();
+    settle();
   });
-  return unsubscribe;
+  // Checked on the next task, not now: a history query created in this render is neither
+  // fetching nor observed until its component's effects have run, which comes after a
+  // child's (a stream hook below the history hook would otherwise open without `?after=`
+  // and be sent the whole conversation).
+  const check = setTimeout(() => {
+    if (!waiting()) settle();
+  }, 0);
+  return () => {
+    settled = true;
+    unsubscribe();
+    clearTimeout(check);
+  };
 }
 
 /**
