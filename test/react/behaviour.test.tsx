@@ -359,6 +359,8 @@ describe('history through the query cache', () => {
     });
     expect(chat.texts()).toEqual(['m1', '']);
     const id2 = chat.ids()[1]!;
+    // The stream opens a task later, once it knows the history has settled.
+    await waitFor(() => expect(FakeEventSource.opened).toHaveLength(1));
     act(() =>
       FakeEventSource.opened[0]!.emit(
         { type: 'delta', messageId: id2, offset: 0, text: 'streamed' },
