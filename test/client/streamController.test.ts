@@ -81,6 +81,7 @@ describe('createStreamController', () => {
     expect(stream.getStatus()).toBe('closed');
     stream.start();
     stream.start(); // twice: still one connection
+    vi.advanceTimersByTime(0); // it opens a task later, once it knows there is no history to wait for
     expect(opened.map((s) => s.url)).toEqual(['/s']);
     opened[0]!.open();
     stream.stop();
@@ -96,6 +97,7 @@ describe('createStreamController', () => {
     });
     const stream = controller();
     stream.start();
+    vi.advanceTimersByTime(0);
     expect(opened).toEqual([]);
     resolve({ messages: [message(1, conversationId), message(2, conversationId)] });
     await history;
@@ -107,6 +109,7 @@ describe('createStreamController', () => {
     const errors: Error[] = [];
     const stream = controller({ reconnectDelay: 100, onError: (e) => errors.push(e) });
     stream.start();
+    vi.advanceTimersByTime(0);
     opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '7');
     opened[0]!.drop();
     expect(stream.getStatus()).toBe('closed');
@@ -135,6 +138,7 @@ describe('createStreamController', () => {
   it("follows the server's retry: advice when no reconnectDelay is set, else 1000 ms", () => {
     const stream = controller();
     stream.start();
+    vi.advanceTimersByTime(0);
     opened[0]!.drop();
     vi.advanceTimersByTime(999);
     expect(opened).toHaveLength(1);
@@ -151,6 +155,7 @@ describe('createStreamController', () => {
     );
     const stream = controller({ gapDelay: 30, fetchMessages });
     stream.start();
+    vi.advanceTimersByTime(0);
     opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '1');
     opened[0]!.emit({ type: 'message', message: message(3, conversationId) }, '3');
     const store = getConversationStore(queryClient, conversationId);
@@ -170,6 +175,7 @@ describe('createStreamController', () => {
     const events: unknown[] = [];
     const stream = controller({ onError: (e) => errors.push(e), onEvent: (e) => events.push(e) });
     stream.start();
+    vi.advanceTimersByTime(0);
     opened[0]!.emit('{not json');
     opened[0]!.emit({ type: 'delta', messageId: '', offset: -1, text: 1 });
     expect(errors).toHaveLength(2);
@@ -183,6 +189,7 @@ describe('createStreamController', () => {
     const fetchMessages = vi.fn(async () => []);
     const stream = controller({ reconnectDelay: 10, gapDelay: 10, fetchMessages });
     stream.start();
+    vi.advanceTimersByTime(0);
     const store = getConversationStore(queryClient, conversationId);
     opened[0]!.emit({ type: 'message', message: message(3, conversationId) }, '3');
     opened[0]!.emit({ type: 'message', message: message(1, conversationId) }, '1');
@@ -193,6 +200,7 @@ describe('createStreamController', () => {
     expect(fetchMessages).not.toHaveBeenCalled();
     // Started again, it connects anew (the cursor of a stopped run is not reused).
     stream.start();
+    vi.advanceTimersByTime(0);
     expect(opened).toHaveLength(2);
     expect(opened[1]!.lastEventId).toBeUndefined();
     stream.stop();
