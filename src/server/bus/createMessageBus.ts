@@ -145,14 +145,7 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
         // Its replay read less than the shared position: what lies between was announced before
         // the conversation was ready (and not buffered), so read it before going live.
         sub.buffer = [];
-        try {
-          const again = replay(id, sub);
-          if (again instanceof Promise) again.then(() => handover(), failed);
-          else handover();
-        } catch (error) {
-          failed(error);
-        }
-        return;
+        return settle(() => replay(id, sub));
       }
       // Every entry distributed from now on is past the shared position; a subscriber not ahead of it needs no compare.
       sub.live =
@@ -167,8 +160,18 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
       sub.sink.resync?.();
       handover(false);
     };
-    try {
-      const done = then(conversation.watching, () => {
+    /** Runs `read` (synchronously when the driver is), then hands over; a failure resyncs. */
+    const settle = (read: () => void | Promise<void>): void => {
+      try {
+        const done = read();
+        if (done instanceof Promise) done.then(() => handover(), failed);
+        else handover();
+      } catch (error) {
+        failed(error);
+      }
+    };
+    settle(() =>
+      then(conversation.watching, () => {
         // Left before its replay began (a client that connected and went): no read.
         if (!sub.active) return;
         if (sub.position === undefined) return replay(id, sub);
@@ -176,12 +179,8 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
           if (head === undefined || compare(sub.position!, head) > 0) sub.position = undefined;
           return replay(id, sub);
         });
-      });
-      if (done instanceof Promise) done.then(() => handover(), failed);
-      else handover();
-    } catch (error) {
-      failed(error);
-    }
+      }),
+    );
   };
 
   driver.open({

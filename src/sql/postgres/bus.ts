@@ -178,7 +178,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   const fail = (what: string, error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     const hint =
-      (error as { code?: unknown }).code === '42P01'
+      postgresCode(error) === POSTGRES_ERRORS.undefinedTable
         ? 'create the tables first: await bus.ensureSchema() (or run bus.ddl in a migration)'
         : 'check the connection';
     return new MessageBusError(
