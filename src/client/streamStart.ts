@@ -24,14 +24,6 @@ export function whenHistorySettled(
     );
   };
   const hash = historyQueryHash(queryClient, conversationId);
-  let settled = false;
-  const settle = () => {
-    if (settled) return;
-    settled = true;
-    unsubscribe();
-    clearTimeout(check);
-    ready();
-  };
   const unsubscribe = cache.subscribe((event) => {
     // On `updated` (not on observer events, which can run first): the store, subscribed
     // before us, has then merged the page, so the stream URL can start after it.
@@ -46,11 +38,15 @@ export function whenHistorySettled(
   const check = setTimeout(() => {
     if (!waiting()) settle();
   }, 0);
-  return () => {
-    settled = true;
+  const cancel = () => {
     unsubscribe();
     clearTimeout(check);
   };
+  function settle() {
+    cancel();
+    ready();
+  }
+  return cancel;
 }
 
 /**
