@@ -198,8 +198,16 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
     const state = opened as { status?: unknown; isReady?: unknown };
     let readyEvents = !ownsReader && (state.status === 'ready' || state.isReady === true) ? 1 : 0;
     opened.on?.('ready', () => {
-      // Every `ready` after the first is a reconnect: announcements were lost, the server may have restarted empty.
-      if (readyEvents++ > 0) listener?.lost();
+      // Every `ready` after the first is a reconnect: announcements were lost, the server may have
+      // restarted empty. ioredis emits `ready` before it subscribes again, and an entry appended
+      // between a read and the SSUBSCRIBE would be in neither: subscribe (again, which is a no-op
+      // where it already is) and only once Redis confirms tell the fan-out to read.
+      if (readyEvents++ === 0 || closed) return;
+      Promise.all([...subscribed].map((channel) => channels!.subscribe(channel)))
+        .catch((error) => report(wrap('subscribing again after a reconnect failed', error)))
+        .finally(() => {
+          if (!closed) listener?.lost();
+        });
     });
   };
 

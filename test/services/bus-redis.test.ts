@@ -11,26 +11,33 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisBus, type RedisBusClient } from '../../src/redis';
 import type { MessageBus } from '../../src/server';
 import { testMessageBus } from '../../src/testing';
-import { delta } from '../support/bus';
+import { collector, delta, waitFor } from '../support/bus';
 import { REDIS_URL, requireService } from '../support/services';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 const redis = await requireService('redis');
 const PREFIX = 'seqline-test:bus:';
 
-const drivers: [string, () => Promise<{ client: RedisBusClient; close: () => unknown }>][] = [
+type Connect = (url?: string) => Promise<{ client: RedisBusClient; close: () => unknown }>;
+
+const drivers: [string, Connect][] = [
   [
     'ioredis',
-    async () => {
-      const client = new Redis(REDIS_URL);
+    async (url = REDIS_URL) => {
+      const client = new Redis(url);
       return { client, close: () => client.disconnect() };
     },
   ],
   [
     'node-redis',
-    async () => {
-      const client = createClient({ url: REDIS_URL });
+    async (url = REDIS_URL) => {
+      const client = createClient({ url });
+      client.on('error', () => {});
       await client.connect();
-      return { client: client as unknown as RedisBusClient, close: () => client.destroy() };
+      return {
+        client: client as unknown as RedisBusClient,
+        close: () => client.destroy(),
+      };
     },
   ],
 ];
@@ -74,6 +81,54 @@ describe.runIf(redis)('createRedisBus', () => {
         expect(await admin.ttl(key)).toBeGreaterThan(100);
         await a.publish(id, delta(300, 'more'));
         expect(await admin.ttl(key)).toBe(-1);
+      });
+
+      // Regression: CI lost deltas across a Redis restart. ioredis emits `ready` before it subscribes
+      // again, so the bus read at once and an entry appended before the SSUBSCRIBE landed was in
+      // neither that read nor an announcement. The proxy makes the SSUBSCRIBE land late on purpose.
+      it('after a reconnect, an entry appended before the shard channel is subscribed again is still delivered', async () => {
+        const proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379));
+        cleanup.push(() => proxy.close());
+        const { client, close } = await connect();
+        const reader = await connect(`redis://127.0.0.1:${proxy.port}`);
+        const bus = createRedisBus({
+          client,
+          subscriber: reader.client,
+          prefix: PREFIX,
+          onError: () => {},
+        });
+        cleanup.push(close, reader.close, () => bus.close());
+        const publisher = await open();
+        const id = randomUUID();
+        const seen = collector();
+        const channel = `${PREFIX}{${id}}`;
+        const subscribedOnce = async () => {
+          for (let tries = 0; tries < 1000; tries++) {
+            const [, count] = (await admin.call('PUBSUB', 'SHARDNUMSUB', channel)) as [
+              string,
+              number,
+            ];
+            if (count === 1) return;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+          throw new Error(`timed out waiting for the SSUBSCRIBE of ${channel}`);
+        };
+        bus.subscribe(id, undefined, seen.sink);
+        await subscribedOnce();
+        await publisher.publish(id, delta(0, 'a'));
+        await waitFor(() => seen.entries.length === 1, 'the first entry');
+
+        // The reader reconnects and sends its SSUBSCRIBE, which the proxy keeps back meanwhile.
+        const resubscribing = proxy.hold(/ssubscribe/i);
+        proxy.drop();
+        await resubscribing;
+        await publisher.publish(id, delta(1, 'b'));
+        proxy.release();
+        await subscribedOnce();
+        await publisher.publish(id, delta(2, 'c'));
+        await waitFor(() => seen.texts().includes('c'), 'the entry after the reconnect');
+        expect(seen.texts()).toEqual(['a', 'b', 'c']);
+        expect(seen.resyncs()).toBe(1);
       });
 
       it('rejects a bad prefix with what to do', async () => {

@@ -68,7 +68,9 @@ export interface DriverListener {
   /**
    * The driver's connection came back after a break: announcements may have
    * been lost. Every subscriber is told to resync and every conversation is
-   * read again.
+   * read again. Call it only once the server has confirmed that the watches
+   * are in place again (LISTEN, SSUBSCRIBE, …): an entry appended between a
+   * read and the watch would be in neither.
    */
   lost(): void;
   /** Something went wrong that the driver recovers from by itself (reported to the bus's `onError`). */

@@ -145,7 +145,8 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
         // Its replay read less than the shared position: what lies between was announced before
         // the conversation was ready (and not buffered), so read it before going live.
         sub.buffer = [];
-        return settle(() => replay(id, sub));
+        settle(() => replay(id, sub));
+        return;
       }
       // Every entry distributed from now on is past the shared position; a subscriber not ahead of it needs no compare.
       sub.live =
@@ -200,6 +201,9 @@ export function createMessageBus(options: CreateMessageBusOptions): FannedOutBus
     lost() {
       for (const [id, conversation] of conversations) {
         for (const sub of conversation.subs) sub.sink.resync?.();
+        // What was missed is known only to the read: like an announcement without its entries, it
+        // holds back the entries later announcements carry until that read has taken them in order.
+        conversation.announced++;
         void pump(id, conversation);
       }
     },
