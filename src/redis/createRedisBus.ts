@@ -168,12 +168,17 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
   let channels: ReturnType<typeof shardSubscriber> | undefined;
   let readerReady: Promise<unknown> = Promise.resolve();
   let closed = false;
+  /** From a break of the reader until `lost()`: entries missed meanwhile may precede an announced one. */
+  let interrupted = false;
 
   const onMessage = (channel: string, message: string) => {
     const id = watched.get(channel);
     if (id === undefined) return;
     const entry = parseAnnouncement(message, report);
-    if (entry) listener?.news(id, [entry]);
+    if (!entry) return;
+    // After a break, an announcement only points: the fan-out reads, in order, what came before it.
+    if (interrupted) listener?.news(id, undefined, entry.cursor);
+    else listener?.news(id, [entry]);
   };
 
   /** The reader, opened on the first watch: a duplicate of `client` unless `subscriber` was given. */
@@ -197,6 +202,12 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
     // A reader that is already connected has had its first `ready`: the next one is a reconnect.
     const state = opened as { status?: unknown; isReady?: unknown };
     let readyEvents = !ownsReader && (state.status === 'ready' || state.isReady === true) ? 1 : 0;
+    // ioredis says `close`, node-redis `reconnecting`: either way announcements stop here.
+    for (const broke of ['close', 'reconnecting']) {
+      opened.on?.(broke, () => {
+        if (readyEvents > 0) interrupted = true;
+      });
+    }
     opened.on?.('ready', () => {
       // Every `ready` after the first is a reconnect: announcements were lost, the server may have
       // restarted empty. ioredis emits `ready` before it subscribes again, and an entry appended
@@ -206,7 +217,9 @@ export function createRedisDriver(options: RedisBusOptions): BusDriver {
       Promise.all([...subscribed].map((channel) => channels!.subscribe(channel)))
         .catch((error) => report(wrap('subscribing again after a reconnect failed', error)))
         .finally(() => {
-          if (!closed) listener?.lost();
+          if (closed) return;
+          interrupted = false;
+          listener?.lost();
         });
     });
   };

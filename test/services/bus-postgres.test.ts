@@ -13,6 +13,7 @@ import { createPostgresBus, type PostgresBus } from '../../src/sql';
 import { testMessageBus } from '../../src/testing';
 import { collector, delta, waitFor } from '../support/bus';
 import { POSTGRES_URL, requireService } from '../support/services';
+import { startTcpProxy } from '../support/tcp-proxy';
 
 const postgres = await requireService('postgres');
 const TABLE = 'seqline_test_bus_events';
@@ -20,7 +21,7 @@ const TABLE = 'seqline_test_bus_events';
 describe.runIf(postgres)('createPostgresBus', () => {
   const pools: pg.Pool[] = [];
   const buses: MessageBus[] = [];
-  const open = (options: { maxLength?: number } = {}): PostgresBus => {
+  const open = (options: { maxLength?: number; channel?: string } = {}): PostgresBus => {
     const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8 });
     pools.push(pool);
     const bus = createPostgresBus({ pool, table: TABLE, onError: () => {}, ...options });
@@ -138,6 +139,71 @@ describe.runIf(postgres)('createPostgresBus', () => {
     await a.publish(id, delta(2, 'c'));
     await waitFor(() => seen.entries.length === 3, 'live again');
     expect(seen.texts()).toEqual(['a', 'b', 'c']);
+  });
+
+  // Regression (found on the Redis bus, the same shared rule): a notification parsed together with
+  // the new LISTEN's reply carried its event and was delivered before lost() started the re-read,
+  // which then skipped what was published during the break as already seen. The proxy holds the
+  // LISTEN, then its reply, so the two arrive in one read on purpose.
+  it('after a reconnect, a notification that arrives with the LISTEN reply does not overtake what was missed', async () => {
+    const target = new URL(POSTGRES_URL);
+    const proxy = await startTcpProxy(Number(target.port || 5432), target.hostname);
+    const name = `seqline-proxy-${randomUUID().slice(0, 8)}`;
+    const viaProxy = new URL(POSTGRES_URL);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const pool = new pg.Pool({
+      connectionString: viaProxy.toString(),
+      application_name: name,
+      max: 4,
+    });
+    pool.on('error', () => {}); // idle clients die with the dropped connections
+    pools.push(pool);
+    // A channel of its own: the kill test's pg_terminate_backend of 'LISTEN seqline_bus' is not for it.
+    const channel = 'seqline_bus_proxy_test';
+    const b = createPostgresBus({ pool, table: TABLE, channel, onError: () => {} });
+    buses.push(b);
+    const a = open({ channel });
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    const listening = async () => {
+      for (let tries = 0; tries < 1000; tries++) {
+        const { rows } = await admin.query(
+          `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %' AND state = 'idle'`,
+          [name],
+        );
+        if (rows.length > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      throw new Error('timed out waiting for the LISTEN');
+    };
+    try {
+      const id = randomUUID();
+      const seen = collector();
+      b.subscribe(id, undefined, seen.sink);
+      await listening();
+      await a.publish(id, delta(0, 'a'));
+      await waitFor(() => seen.entries.length === 1, 'the first entry');
+
+      // The LISTEN connection breaks; the new one's LISTEN is kept back while 'b' is published…
+      const relistening = proxy.hold(/LISTEN/);
+      proxy.drop();
+      await relistening;
+      await a.publish(id, delta(1, 'b'));
+      // …then Postgres listens, and its reply and the next notification arrive together.
+      proxy.holdReplies();
+      proxy.release();
+      await listening();
+      const before = proxy.heldReplyBytes();
+      await a.publish(id, delta(2, 'c'));
+      await waitFor(() => proxy.heldReplyBytes() > before, 'the notification of c');
+      proxy.releaseReplies();
+      await waitFor(() => seen.texts().includes('c'), 'the entry after the reconnect');
+      expect(seen.texts()).toEqual(['a', 'b', 'c']);
+      expect(seen.resyncs()).toBe(1);
+    } finally {
+      await admin.end();
+      await proxy.close();
+    }
   });
 
   // Regression: close() returned its LISTEN client to the pool with the bus's listeners still

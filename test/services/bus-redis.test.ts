@@ -83,9 +83,11 @@ describe.runIf(redis)('createRedisBus', () => {
         expect(await admin.ttl(key)).toBe(-1);
       });
 
-      // Regression: CI lost deltas across a Redis restart. ioredis emits `ready` before it subscribes
-      // again, so the bus read at once and an entry appended before the SSUBSCRIBE landed was in
-      // neither that read nor an announcement. The proxy makes the SSUBSCRIBE land late on purpose.
+      // Regression: CI lost deltas across a Redis restart, in two ways. An entry appended before
+      // the reader's SSUBSCRIBE landed again was in no announcement, and the bus's re-read missed it
+      // when it ran before that (ioredis emits `ready` before it subscribes again), or when the next
+      // announcement, arriving with the SSUBSCRIBE's confirmation, was delivered first (both
+      // clients). The proxy holds the SSUBSCRIBE, then its confirmation, on purpose.
       it('after a reconnect, an entry appended before the shard channel is subscribed again is still delivered', async () => {
         const proxy = await startTcpProxy(Number(new URL(REDIS_URL).port || 6379));
         cleanup.push(() => proxy.close());
@@ -118,14 +120,17 @@ describe.runIf(redis)('createRedisBus', () => {
         await publisher.publish(id, delta(0, 'a'));
         await waitFor(() => seen.entries.length === 1, 'the first entry');
 
-        // The reader reconnects and sends its SSUBSCRIBE, which the proxy keeps back meanwhile.
+        // The reader reconnects and sends its SSUBSCRIBE, which the proxy keeps back meanwhile…
         const resubscribing = proxy.hold(/ssubscribe/i);
         proxy.drop();
         await resubscribing;
         await publisher.publish(id, delta(1, 'b'));
+        // …then Redis subscribes it, and the confirmation and the next announcement arrive together.
+        proxy.holdReplies();
         proxy.release();
         await subscribedOnce();
         await publisher.publish(id, delta(2, 'c'));
+        proxy.releaseReplies();
         await waitFor(() => seen.texts().includes('c'), 'the entry after the reconnect');
         expect(seen.texts()).toEqual(['a', 'b', 'c']);
         expect(seen.resyncs()).toBe(1);

@@ -1,9 +1,10 @@
 /**
  * A loopback TCP proxy for network faults against a real server: `drop()`
  * cuts every connection through it (the client reconnects, the server sees
- * it go), and `hold(pattern)` keeps back the client's bytes from the first
- * chunk that matches until `release()`, in order, to make one command land
- * late on purpose.
+ * it go); `hold(pattern)` keeps back the client's bytes from the first chunk
+ * that matches until `release()`, and `holdReplies()` the server's bytes
+ * until `releaseReplies()`, each sent at once and in order: a command lands
+ * late, or replies arrive together, on purpose.
  */
 import { createConnection, createServer, type Socket } from 'node:net';
 
@@ -16,10 +17,19 @@ export interface TcpProxy {
    * until `release()`; resolves once such a chunk is held.
    */
   hold(pattern: RegExp): Promise<void>;
-  /** Sends what was held, in order, and stops holding. */
+  /** Sends the held client bytes, each connection's in one write, and stops holding them. */
   release(): void;
+  /** From now on, holds the server's bytes until `releaseReplies()`. */
+  holdReplies(): void;
+  /** Sends the held server bytes, each connection's in one write, and stops holding them. */
+  releaseReplies(): void;
+  /** Server bytes held so far. */
+  heldReplyBytes(): number;
   close(): Promise<void>;
 }
+
+/** Bytes held for one direction: per destination socket, in order. */
+type Held = Map<Socket, Buffer[]>;
 
 export async function startTcpProxy(
   targetPort: number,
@@ -27,8 +37,17 @@ export async function startTcpProxy(
 ): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let pattern: RegExp | undefined;
-  let held: { upstream: Socket; chunk: Buffer }[] | undefined;
   let holding: (() => void) | undefined;
+  let requests: Held | undefined;
+  let replies: Held | undefined;
+
+  const forward = (held: Held | undefined, to: Socket, chunk: Buffer) => {
+    if (!held) return void to.write(chunk);
+    held.set(to, [...(held.get(to) ?? []), chunk]);
+  };
+  const flush = (held: Held | undefined) => {
+    for (const [to, chunks] of held ?? []) if (!to.destroyed) to.write(Buffer.concat(chunks));
+  };
 
   const server = createServer((downstream) => {
     const upstream = createConnection({ port: targetPort, host: targetHost });
@@ -41,14 +60,13 @@ export async function startTcpProxy(
       });
       socket.on('error', () => {});
     }
-    upstream.on('data', (chunk: Buffer) => downstream.write(chunk));
+    upstream.on('data', (chunk: Buffer) => forward(replies, downstream, chunk));
     downstream.on('data', (chunk: Buffer) => {
-      if (!held && pattern?.test(chunk.toString('latin1'))) {
-        held = [];
+      if (!requests && pattern?.test(chunk.toString('latin1'))) {
+        requests = new Map();
         holding?.();
       }
-      if (held) held.push({ upstream, chunk });
-      else upstream.write(chunk);
+      forward(requests, upstream, chunk);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -67,10 +85,24 @@ export async function startTcpProxy(
       });
     },
     release() {
-      const pending = held ?? [];
+      const held = requests;
       pattern = undefined;
-      held = undefined;
-      for (const { upstream, chunk } of pending) if (!upstream.destroyed) upstream.write(chunk);
+      requests = undefined;
+      flush(held);
+    },
+    holdReplies() {
+      replies ??= new Map();
+    },
+    heldReplyBytes() {
+      let bytes = 0;
+      for (const chunks of replies?.values() ?? [])
+        for (const chunk of chunks) bytes += chunk.length;
+      return bytes;
+    },
+    releaseReplies() {
+      const held = replies;
+      replies = undefined;
+      flush(held);
     },
     async close() {
       for (const socket of sockets) socket.destroy();

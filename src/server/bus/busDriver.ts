@@ -70,7 +70,10 @@ export interface DriverListener {
    * been lost. Every subscriber is told to resync and every conversation is
    * read again. Call it only once the server has confirmed that the watches
    * are in place again (LISTEN, SSUBSCRIBE, …): an entry appended between a
-   * read and the watch would be in neither.
+   * read and the watch would be in neither. From the break until then, call
+   * `news` without entries (a cursor is fine): an announcement that arrives
+   * with the watch's confirmation may follow entries nobody announced, and
+   * only a read takes them in order.
    */
   lost(): void;
   /** Something went wrong that the driver recovers from by itself (reported to the bus's `onError`). */

@@ -173,6 +173,8 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
   let listener: DriverListener | undefined;
   let client: PostgresListenClient | undefined;
   let listening: Promise<void> | undefined;
+  /** From a break of the LISTEN connection until `lost()`: entries missed meanwhile may precede a notified one. */
+  let interrupted = false;
   const report = (error: unknown) => listener?.error(error);
 
   const fail = (what: string, error: unknown) => {
@@ -204,7 +206,8 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
     if (typeof id !== 'string' || !Number.isSafeInteger(position)) return;
     const cursor = String(position);
     let entry: BusEntry | undefined;
-    if (event !== undefined) {
+    // After a break, a notification only points: the fan-out reads, in order, what came before it.
+    if (event !== undefined && !interrupted) {
       try {
         entry = { cursor, event: parseStreamEvent(event) };
       } catch {
@@ -224,6 +227,7 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
       const broken = (error?: unknown) => {
         if (client !== next || closed) return;
         client = undefined;
+        interrupted = true;
         report(
           fail('the LISTEN connection broke; reconnecting', error ?? new Error('connection ended')),
         );
@@ -234,7 +238,9 @@ WHERE conversation_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
       next.on('end', broken);
       await next.query({ text: /* sql */ `LISTEN ${channel}` });
       client = next;
-      // Notifications sent while we were away are gone: every conversation re-reads and every client reloads.
+      // Notifications sent while we were away are gone: every conversation re-reads and every client
+      // reloads. (A notification parsed with LISTEN's reply came before this line, pointer-only.)
+      interrupted = false;
       if (attempt > 0) listener?.lost();
     } catch (error) {
       next?.release?.(true);
