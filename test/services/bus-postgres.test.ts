@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageBus } from '../../src/server';
 import { createPostgresBus, type PostgresBus } from '../../src/sql';
 import { testMessageBus } from '../../src/testing';
-import { collector, delta, waitFor } from '../support/bus';
+import { collector, delta, reconnectRace, waitFor } from '../support/bus';
 import { POSTGRES_URL, requireService } from '../support/services';
 import { startTcpProxy } from '../support/tcp-proxy';
 
@@ -165,17 +165,14 @@ describe.runIf(postgres)('createPostgresBus', () => {
     const a = open({ channel });
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
-    const listening = async () => {
-      for (let tries = 0; tries < 1000; tries++) {
+    const listening = () =>
+      waitFor(async () => {
         const { rows } = await admin.query(
           `SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN %' AND state = 'idle'`,
           [name],
         );
-        if (rows.length > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      throw new Error('timed out waiting for the LISTEN');
-    };
+        return rows.length > 0;
+      }, 'the LISTEN');
     try {
       const id = randomUUID();
       const seen = collector();
@@ -184,20 +181,13 @@ describe.runIf(postgres)('createPostgresBus', () => {
       await a.publish(id, delta(0, 'a'));
       await waitFor(() => seen.entries.length === 1, 'the first entry');
 
-      // The LISTEN connection breaks; the new one's LISTEN is kept back while 'b' is published…
-      const relistening = proxy.hold(/LISTEN/);
-      proxy.drop();
-      await relistening;
-      await a.publish(id, delta(1, 'b'));
-      // …then Postgres listens, and its reply and the next notification arrive together.
-      proxy.holdReplies();
-      proxy.release();
-      await listening();
-      const before = proxy.heldReplyBytes();
-      await a.publish(id, delta(2, 'c'));
-      await waitFor(() => proxy.heldReplyBytes() > before, 'the notification of c');
-      proxy.releaseReplies();
-      await waitFor(() => seen.texts().includes('c'), 'the entry after the reconnect');
+      await reconnectRace({
+        proxy,
+        watch: /LISTEN/,
+        watching: listening,
+        publish: (event) => a.publish(id, event),
+        seen,
+      });
       expect(seen.texts()).toEqual(['a', 'b', 'c']);
       expect(seen.resyncs()).toBe(1);
     } finally {

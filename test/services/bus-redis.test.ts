@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisBus, type RedisBusClient } from '../../src/redis';
 import type { MessageBus } from '../../src/server';
 import { testMessageBus } from '../../src/testing';
-import { collector, delta, waitFor } from '../support/bus';
+import { collector, delta, reconnectRace, waitFor } from '../support/bus';
 import { REDIS_URL, requireService } from '../support/services';
 import { startTcpProxy } from '../support/tcp-proxy';
 
@@ -104,34 +104,23 @@ describe.runIf(redis)('createRedisBus', () => {
         const id = randomUUID();
         const seen = collector();
         const channel = `${PREFIX}{${id}}`;
-        const subscribedOnce = async () => {
-          for (let tries = 0; tries < 1000; tries++) {
-            const [, count] = (await admin.call('PUBSUB', 'SHARDNUMSUB', channel)) as [
-              string,
-              number,
-            ];
-            if (count === 1) return;
-            await new Promise((resolve) => setTimeout(resolve, 5));
-          }
-          throw new Error(`timed out waiting for the SSUBSCRIBE of ${channel}`);
-        };
+        const subscribedOnce = () =>
+          waitFor(async () => {
+            const reply = await admin.call('PUBSUB', 'SHARDNUMSUB', channel);
+            return (reply as [string, number])[1] === 1;
+          }, `the SSUBSCRIBE of ${channel}`);
         bus.subscribe(id, undefined, seen.sink);
         await subscribedOnce();
         await publisher.publish(id, delta(0, 'a'));
         await waitFor(() => seen.entries.length === 1, 'the first entry');
 
-        // The reader reconnects and sends its SSUBSCRIBE, which the proxy keeps back meanwhile…
-        const resubscribing = proxy.hold(/ssubscribe/i);
-        proxy.drop();
-        await resubscribing;
-        await publisher.publish(id, delta(1, 'b'));
-        // …then Redis subscribes it, and the confirmation and the next announcement arrive together.
-        proxy.holdReplies();
-        proxy.release();
-        await subscribedOnce();
-        await publisher.publish(id, delta(2, 'c'));
-        proxy.releaseReplies();
-        await waitFor(() => seen.texts().includes('c'), 'the entry after the reconnect');
+        await reconnectRace({
+          proxy,
+          watch: /ssubscribe/i,
+          watching: subscribedOnce,
+          publish: (event) => publisher.publish(id, event),
+          seen,
+        });
         expect(seen.texts()).toEqual(['a', 'b', 'c']);
         expect(seen.resyncs()).toBe(1);
       });

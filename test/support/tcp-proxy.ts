@@ -23,8 +23,8 @@ export interface TcpProxy {
   holdReplies(): void;
   /** Sends the held server bytes, each connection's in one write, and stops holding them. */
   releaseReplies(): void;
-  /** Server bytes held so far. */
-  heldReplyBytes(): number;
+  /** Whether the server bytes held so far match `pattern` (read as latin1). */
+  holdsReply(pattern: RegExp): boolean;
   close(): Promise<void>;
 }
 
@@ -93,11 +93,11 @@ export async function startTcpProxy(
     holdReplies() {
       replies ??= new Map();
     },
-    heldReplyBytes() {
-      let bytes = 0;
-      for (const chunks of replies?.values() ?? [])
-        for (const chunk of chunks) bytes += chunk.length;
-      return bytes;
+    holdsReply(pattern) {
+      for (const chunks of replies?.values() ?? []) {
+        if (pattern.test(Buffer.concat(chunks).toString('latin1'))) return true;
+      }
+      return false;
     },
     releaseReplies() {
       const held = replies;
